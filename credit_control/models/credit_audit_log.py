@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CreditAuditLog(models.Model):
+    """Append-only record of every credit decision: limit, grade and hold changes and
+    release requests and decisions.
+
+    Chatter tracking can be switched off by a caller's context; this log cannot: it is written
+    with sudo by the server code that makes the change, users have no write or unlink access
+    and the model itself refuses both.
+    """
+
+    _name = "credit.audit.log"
+    _description = "Credit Decision Audit Log"
+    _order = "id desc"
+    _rec_name = "event_type"
+
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="By", required=True, readonly=True, default=lambda self: self.env.user)
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    event_type = fields.Selection(
+        [
+            ("limit", "Credit limit"),
+            ("grade", "Grade"),
+            ("hold", "Credit hold"),
+            ("release_request", "Release requested"),
+            ("release_approved", "Release approved"),
+            ("release_refused", "Release refused"),
+            ("release_used", "Release used"),
+        ],
+        string="Decision", required=True, readonly=True)
+    old_value = fields.Char(readonly=True)
+    new_value = fields.Char(readonly=True)
+    reason = fields.Text(readonly=True)
+    res_model = fields.Char(string="Document Model", readonly=True)
+    res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
+
+    def write(self, vals):
+        raise UserError(self.env._("Credit audit records cannot be changed."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Credit audit records cannot be deleted."))
+
+    @api.model
+    def _log(self, event_type, partner, company, old=None, new=None, reason=None, document=None):
+        """Append one audit row, whatever the caller's rights or context."""
+        return self.sudo().with_context(tracking_disable=False).create({
+            "event_type": event_type,
+            "partner_id": partner.id if partner else False,
+            "company_id": company.id,
+            "old_value": old if old is None else str(old),
+            "new_value": new if new is None else str(new),
+            "reason": reason,
+            "user_id": self.env.uid,
+            "res_model": document._name if document else False,
+            "res_id": document.id if document else False,
+        })

@@ -1,0 +1,28 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    credit_block_sales = fields.Boolean(
+        string="Block Sales over Credit Policy", default=True,
+        help="Refuse to confirm sale orders of customers with a credit limit, grade or hold "
+        "when the order breaks the credit policy.")
+    credit_tolerance_pct = fields.Float(
+        string="Credit Limit Tolerance (%)", default=0.0,
+        help="Exposure may exceed the credit limit by this percentage before orders are blocked.")
+    credit_default_grade_id = fields.Many2one(
+        "credit.grade", string="Default Grade for New Customers",
+        domain="[('company_id', 'in', [id, False])]")
+    credit_block_invoice_posting = fields.Boolean(
+        string="Block Posting of Customer Invoices over the Limit", default=False,
+        help="Apply the same credit check when a customer invoice is posted.")
+
+    @api.constrains("credit_tolerance_pct")
+    def _check_credit_tolerance_pct(self):
+        for company in self:
+            if not 0.0 <= company.credit_tolerance_pct <= 100.0:
+                raise ValidationError(self.env._(
+                    "The credit limit tolerance must be between 0 and 100 %% (got %(value)s).",
+                    value=company.credit_tolerance_pct))

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    credit_block_sales = fields.Boolean(related="company_id.credit_block_sales", readonly=False)
+    credit_tolerance_pct = fields.Float(related="company_id.credit_tolerance_pct", readonly=False)
+    credit_default_grade_id = fields.Many2one(
+        related="company_id.credit_default_grade_id", readonly=False)
+    credit_block_invoice_posting = fields.Boolean(
+        related="company_id.credit_block_invoice_posting", readonly=False)

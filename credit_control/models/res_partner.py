@@ -1,0 +1,197 @@
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import uscc
+from stdnum.eu import vat as eu_vat
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+# Fields whose changes only credit managers may make and that are audited.
+CREDIT_MANAGED_FIELDS = {
+    "credit_limit": "limit",
+    "use_partner_credit_limit": "limit",
+    "credit_grade_id": "grade",
+    "credit_hold": "hold",
+    "credit_hold_reason": "hold",
+}
+
+
+class ResPartner(models.Model):
+    """Credit profile of a customer, per company (on the commercial partner).
+
+    Grade, hold and review date are company-dependent like core's ``credit_limit``, which is
+    reused as the limit. The figures come from the one exposure engine.
+    """
+
+    _inherit = "res.partner"
+
+    credit_limit = fields.Float(tracking=True)
+    credit_grade_id = fields.Many2one(
+        "credit.grade", string="Credit Grade", company_dependent=True, tracking=True,
+        domain="[('company_id', 'in', [current_company_id, False])]")
+    credit_hold = fields.Boolean(
+        string="Credit Hold", company_dependent=True, tracking=True,
+        help="No credit sale is confirmed for a customer on hold.")
+    credit_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, tracking=True)
+    credit_review_date = fields.Date(
+        string="Next Credit Review", company_dependent=True, tracking=True,
+        help="Set from the grade's review interval when the grade changes.")
+    credit_external_rating = fields.Char(string="External Rating", tracking=True)
+    credit_rating_source = fields.Char(string="Rating Source", help="Agency or insurer that rated the customer.")
+    credit_rating_date = fields.Date(string="Rating Date")
+
+    credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_figures")
+    credit_receivable = fields.Monetary(
+        string="Receivable", currency_field="credit_currency_id", compute="_compute_credit_figures")
+    credit_draft_invoices = fields.Monetary(
+        string="Draft Invoices", currency_field="credit_currency_id", compute="_compute_credit_figures")
+    credit_uninvoiced_orders = fields.Monetary(
+        string="Orders not Invoiced", currency_field="credit_currency_id",
+        compute="_compute_credit_figures")
+    credit_exposure = fields.Monetary(
+        string="Total Exposure", currency_field="credit_currency_id", compute="_compute_credit_figures")
+    credit_available = fields.Monetary(
+        string="Available Credit", currency_field="credit_currency_id", compute="_compute_credit_figures")
+    credit_overdue_amount = fields.Monetary(
+        string="Overdue", currency_field="credit_currency_id", compute="_compute_credit_figures")
+    credit_oldest_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)", compute="_compute_credit_figures")
+    credit_is_manager = fields.Boolean(compute="_compute_credit_is_manager")
+    credit_audit_log_ids = fields.One2many(
+        "credit.audit.log", "partner_id", string="Credit Decisions", readonly=True)
+
+    @api.constrains("company_registry", "country_id")
+    def _check_credit_company_registry(self):
+        """A Chinese company ID must be a valid unified social credit code."""
+        for partner in self:
+            if partner.company_registry and partner.country_id.code == "CN":
+                try:
+                    uscc.validate(partner.company_registry)
+                except stdnum_exceptions.ValidationError as error:
+                    raise ValidationError(self.env._(
+                        "%(number)s is not a valid unified social credit code for %(partner)s: %(error)s",
+                        number=partner.company_registry, partner=partner.display_name,
+                        error=str(error))) from error
+
+    @api.constrains("vat", "country_id")
+    def _check_credit_eu_vat(self):
+        """An EU VAT number given with its country prefix must have a valid checksum."""
+        for partner in self:
+            vat = (partner.vat or "").replace(" ", "").upper()
+            if len(vat) > 2 and vat[:2].lower() in eu_vat.MEMBER_STATES:
+                try:
+                    eu_vat.validate(vat)
+                except stdnum_exceptions.ValidationError as error:
+                    raise ValidationError(self.env._(
+                        "%(number)s is not a valid EU VAT number for %(partner)s: %(error)s",
+                        number=partner.vat, partner=partner.display_name,
+                        error=str(error))) from error
+
+    @api.constrains("credit_limit", "credit_grade_id")
+    def _check_credit_limit_policy(self):
+        for partner in self:
+            if partner.credit_limit < 0:
+                raise ValidationError(self.env._(
+                    "The credit limit of %(partner)s cannot be negative.", partner=partner.display_name))
+            cap = partner.credit_grade_id.max_credit_limit
+            currency = self.env.company.currency_id
+            if cap and currency.compare_amounts(partner.credit_limit, cap) > 0:
+                raise ValidationError(self.env._(
+                    "The credit limit of %(partner)s (%(limit)s) is above the cap of grade "
+                    "%(grade)s (%(cap)s).", partner=partner.display_name,
+                    limit=partner.credit_limit, grade=partner.credit_grade_id.display_name, cap=cap))
+
+    @api.constrains("credit_hold", "credit_hold_reason")
+    def _check_credit_hold_reason(self):
+        for partner in self:
+            if partner.credit_hold and not (partner.credit_hold_reason or "").strip():
+                raise ValidationError(self.env._(
+                    "Give a reason for putting %(partner)s on credit hold.", partner=partner.display_name))
+
+    @api.depends_context("uid")
+    def _compute_credit_is_manager(self):
+        self.credit_is_manager = self.env.user.has_group("credit_control.group_credit_manager")
+
+    @api.depends_context("company")
+    def _compute_credit_figures(self):
+        company = self.env.company
+        figures = self.env["credit.exposure.engine"]._compute_figures(self, company)
+        for partner in self:
+            values = figures[(partner.commercial_partner_id.id, company.id)]
+            partner.credit_currency_id = values["currency"]
+            partner.credit_receivable = values["receivable"]
+            partner.credit_draft_invoices = values["draft_invoices"]
+            partner.credit_uninvoiced_orders = values["uninvoiced_orders"]
+            partner.credit_exposure = values["exposure"]
+            partner.credit_available = values["available"] if values["credit_limit"] > 0 else 0.0
+            partner.credit_overdue_amount = values["overdue_amount"]
+            partner.credit_oldest_overdue_days = values["oldest_overdue_days"]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_credit_manager_rights(vals, creating=True)
+        partners = super().create(vals_list)
+        default_grade = self.env.company.credit_default_grade_id
+        for partner, vals in zip(partners, vals_list):
+            if default_grade and partner.is_company and not vals.get("credit_grade_id"):
+                # The company's own policy, not the user's choice: applied whatever the user's rights.
+                partner.sudo().credit_grade_id = default_grade
+            partner._credit_audit_changes({}, vals)
+        return partners
+
+    def write(self, vals):
+        self._check_credit_manager_rights(vals)
+        audited = [f for f in CREDIT_MANAGED_FIELDS if f in vals]
+        old = {p.id: {f: p.sudo()[f] for f in audited} for p in self} if audited else {}
+        if "credit_grade_id" in vals and "credit_review_date" not in vals and vals["credit_grade_id"]:
+            grade = self.env["credit.grade"].browse(vals["credit_grade_id"])
+            vals = dict(vals, credit_review_date=grade._next_review_date())
+        result = super().write(vals)
+        if audited:
+            for partner in self:
+                partner._credit_audit_changes(old[partner.id], vals)
+        return result
+
+    def _check_credit_manager_rights(self, vals, creating=False):
+        """Only credit managers set limits, grades and holds: core lets any billing user
+        write ``credit_limit``, so the check is here and not only in views."""
+        if self.env.su or self.env.user.has_group("credit_control.group_credit_manager"):
+            return
+        for fname in CREDIT_MANAGED_FIELDS:
+            if fname not in vals:
+                continue
+            new = vals[fname]
+            if creating:
+                changed = bool(new)
+            else:
+                field = self._fields[fname]
+                new_value = field.convert_to_record(field.convert_to_cache(new, self), self)
+                changed = any(p.sudo()[fname] != new_value for p in self)
+            if changed:
+                raise AccessError(self.env._(
+                    "Only a credit manager can change the credit limit, grade or hold of a customer."))
+
+    def _credit_audit_changes(self, old, vals):
+        """Write an audit row for each managed value that changed (context cannot skip it)."""
+        self.ensure_one()
+        log = self.env["credit.audit.log"]
+        for fname, event in CREDIT_MANAGED_FIELDS.items():
+            if fname not in vals or fname == "use_partner_credit_limit":
+                continue
+            before = old.get(fname)
+            after = self.sudo()[fname]
+            if old and before == after:
+                continue
+            if not old and not after:
+                continue
+            log._log(event, self, self.env.company,
+                     old=self._credit_audit_value(before), new=self._credit_audit_value(after),
+                     reason=self.sudo().credit_hold_reason if fname == "credit_hold" else None)
+
+    @staticmethod
+    def _credit_audit_value(value):
+        if isinstance(value, models.BaseModel):
+            return value.display_name or ""
+        if value is None:
+            return ""
+        return value

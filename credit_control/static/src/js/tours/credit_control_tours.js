@@ -1,0 +1,103 @@
+import { registry } from "@web/core/registry";
+
+// A credit user finds the Credit app, its customers, and the Credit Control settings.
+registry.category("web_tour.tours").add("credit_control_menu_tour", {
+    url: "/odoo",
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open the Credit app",
+            trigger: '.o_app[data-menu-xmlid="credit_control.menu_credit_root"]',
+            run: "click",
+        },
+        {
+            content: "The credit customers list opens with the demo customers",
+            trigger: ".o_list_view .o_data_row td:contains(Dupont Distribution SARL)",
+        },
+        {
+            content: "Open Configuration",
+            trigger: 'button[data-menu-xmlid="credit_control.menu_credit_config"]',
+            run: "click",
+        },
+        {
+            content: "Open Settings",
+            trigger: 'a[data-menu-xmlid="credit_control.menu_credit_settings"]',
+            run: "click",
+        },
+        {
+            content: "The Credit Control section is there",
+            trigger: ".o_setting_box:contains(Block Sales over Credit Policy)",
+        },
+    ],
+});
+
+// A salesperson hits the credit block and asks for a release.
+registry.category("web_tour.tours").add("credit_control_request_release_tour", {
+    steps: () => [
+        {
+            content: "The quotation shows why it would be blocked",
+            trigger: ".o_credit_block_message:contains(Credit limit exceeded)",
+        },
+        {
+            content: "Confirming is refused with the reason",
+            trigger: 'button[name="action_confirm"]:visible',
+            run: "click",
+        },
+        {
+            content: "The error dialog lists the credit reason",
+            trigger: ".modal-body:contains(Credit limit exceeded)",
+        },
+        {
+            content: "Close the dialog",
+            trigger: ".modal-footer button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "Request a release",
+            trigger: 'button[name="action_credit_release_request"]',
+            run: "click",
+        },
+        {
+            content: "The order now waits for a credit manager",
+            trigger: ".alert-info:contains(waiting for a credit manager)",
+        },
+    ],
+});
+
+// A credit manager approves the pending release.
+registry.category("web_tour.tours").add("credit_control_approve_release_tour", {
+    steps: () => [
+        {
+            content: "Approve",
+            trigger: 'button[name="action_approve"]',
+            run: "click",
+        },
+        {
+            content: "The request is approved",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Approved)",
+        },
+    ],
+});
+
+// The salesperson confirms the released order.
+registry.category("web_tour.tours").add("credit_control_confirm_released_tour", {
+    steps: () => [
+        {
+            content: "The approval is shown",
+            trigger: ".alert-success:contains(approved a release)",
+        },
+        {
+            content: "Confirm",
+            trigger: 'button[name="action_confirm"]:visible',
+            run: "click",
+        },
+        {
+            content: "The order is confirmed",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Sales Order)",
+        },
+    ],
+});
