@@ -64,7 +64,7 @@ class TestInstallSecurity(CreditCommon):
         main = self.env.ref("base.main_company")
         partners = self.env["res.partner"].sudo().with_company(main).search([("credit_grade_id", "!=", False)])
         self.assertGreaterEqual(len(partners), 10)
-        request = self.env["credit.release.request"].search([("partner_id", "=", dupont.id)])
+        request = self.env["credit.release.request"].sudo().search([("partner_id", "=", dupont.id)])
         self.assertEqual(request.state, "pending")
         self.assertEqual(request.order_id, self.env.ref("credit_control.demo_order_dupont"))
         figures = self.figures(dupont, main)
