@@ -252,7 +252,14 @@ class CreditExposureEngine(models.AbstractModel):
                 reasons.append(("prepayment", self.env._(
                     "Grade %(grade)s requires prepayment: the order must be paid before it is "
                     "confirmed.", grade=grade.display_name)))
+        reasons += self._check_more_reasons(profile, company, figures, amount)
         return reasons
+
+    @api.model
+    def _check_more_reasons(self, partner, company, figures, amount):
+        """Extension point: further ``(code, message)`` block reasons for a credit sale of
+        ``amount`` to ``partner`` (sudo, in ``company``), given its ``figures``."""
+        return []
 
     @api.model
     def _format_reasons(self, partner, reasons):
