@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import formatLang, plaintext2html
 
 
 class CreditReleaseRequest(models.Model):
@@ -99,9 +100,10 @@ class CreditReleaseRequest(models.Model):
         self.env["credit.audit.log"]._log(
             "release_request", record.partner_id, record.company_id,
             new=document.amount_total, reason=reasons, document=document)
-        body = self.env._("Credit release requested for %(amount)s %(currency)s.\n%(reasons)s",
-                          amount=document.amount_total, currency=document.currency_id.name,
-                          reasons=reasons)
+        body = plaintext2html(self.env._(
+            "Credit release requested for %(amount)s.\n%(reasons)s",
+            amount=formatLang(self.env, document.amount_total, currency_obj=document.currency_id),
+            reasons=reasons))
         document.message_post(body=body)
         record.partner_id.sudo().message_post(body=body)
         return record.with_env(self.env)
@@ -125,10 +127,11 @@ class CreditReleaseRequest(models.Model):
         for request in self:
             document = request._document()
             label = self.env._("approved") if state == "approved" else self.env._("refused")
-            body = self.env._(
-                "Credit release for %(document)s (%(amount)s %(currency)s) %(decision)s by %(user)s.%(note)s",
-                document=document.display_name, amount=request.amount, currency=request.currency_id.name,
-                decision=label, user=self.env.user.name, note=f" {note}" if note else "")
+            body = plaintext2html(self.env._(
+                "Credit release for %(document)s (%(amount)s) %(decision)s by %(user)s.%(note)s",
+                document=document.display_name,
+                amount=formatLang(self.env, request.amount, currency_obj=request.currency_id),
+                decision=label, user=self.env.user.name, note=f" {note}" if note else ""))
             self.env["credit.audit.log"]._log(
                 event, request.partner_id, request.company_id, old="pending", new=state,
                 reason=note, document=document)

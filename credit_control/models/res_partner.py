@@ -130,12 +130,13 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_credit_manager_rights(vals, creating=True)
+        vals_list = [self._credit_with_review_date(vals) for vals in vals_list]
         partners = super().create(vals_list)
         default_grade = self.env.company.credit_default_grade_id
         for partner, vals in zip(partners, vals_list):
             if default_grade and partner.is_company and not vals.get("credit_grade_id"):
                 # The company's own policy, not the user's choice: applied whatever the user's rights.
-                partner.sudo().credit_grade_id = default_grade
+                partner.sudo().write({"credit_grade_id": default_grade.id})
             partner._credit_audit_changes({}, vals)
         return partners
 
@@ -143,14 +144,18 @@ class ResPartner(models.Model):
         self._check_credit_manager_rights(vals)
         audited = [f for f in CREDIT_MANAGED_FIELDS if f in vals]
         old = {p.id: {f: p.sudo()[f] for f in audited} for p in self} if audited else {}
-        if "credit_grade_id" in vals and "credit_review_date" not in vals and vals["credit_grade_id"]:
-            grade = self.env["credit.grade"].browse(vals["credit_grade_id"])
-            vals = dict(vals, credit_review_date=grade._next_review_date())
-        result = super().write(vals)
+        result = super().write(self._credit_with_review_date(vals))
         if audited:
             for partner in self:
                 partner._credit_audit_changes(old[partner.id], vals)
         return result
+
+    def _credit_with_review_date(self, vals):
+        """A new grade sets the next review date from its interval, unless one is given."""
+        if vals.get("credit_grade_id") and "credit_review_date" not in vals:
+            grade = self.env["credit.grade"].browse(vals["credit_grade_id"])
+            return dict(vals, credit_review_date=grade._next_review_date())
+        return vals
 
     def _check_credit_manager_rights(self, vals, creating=False):
         """Only credit managers set limits, grades and holds: core lets any billing user

@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -74,6 +74,15 @@ class TestExposure(CreditCommon):
         self.assertAlmostEqual(result[(partner.id, self.company.id)]["available"], 200.0)
         self.assertAlmostEqual(result[(partner.id, company_2.id)]["exposure"], 300.0)
         self.assertAlmostEqual(result[(partner.id, company_2.id)]["available"], 4700.0)
+        # Grades are per company too: prepayment in company 2 only.
+        partner.with_company(company_2).credit_grade_id = self.grade_e
+        self.assertFalse(partner.credit_grade_id)
+        order_1 = self.make_order(partner, 100.0)
+        order_1.action_confirm()
+        self.assertEqual(order_1.state, "sale")
+        order_2 = self.make_order(partner, 100.0, company=company_2)
+        with self.assertRaisesRegex(UserError, "requires prepayment"):
+            order_2.action_confirm()
 
     def test_components_are_extendable_list(self):
         keys = [key for key, _label, _method in self.env["credit.exposure.engine"]._exposure_components()]

@@ -107,6 +107,14 @@ class TestRelease(CreditCommon):
         log = self.env["credit.audit.log"].search(
             [("partner_id", "=", self.customer.id), ("event_type", "=", "limit")], order="id desc", limit=1)
         self.assertEqual((log.old_value, log.new_value, log.user_id), ("1000.0", "2000.0", self.credit_manager))
+        # With tracking on (the test base switches it off), the chatter shows the change too.
+        self.customer.with_user(self.credit_manager).with_context(
+            tracking_disable=False, mail_notrack=False).write({"credit_grade_id": self.grade_a.id})
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking values are written at commit time
+        tracked = self.customer.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "credit_grade_id")
+        self.assertEqual(tracked[:1].new_value_char, self.grade_a.display_name)
         self.customer.with_user(self.credit_manager).write(
             {"credit_hold": True, "credit_hold_reason": "Lawsuit filed"})
         hold = self.env["credit.audit.log"].search(
