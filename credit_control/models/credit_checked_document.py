@@ -78,7 +78,9 @@ class CreditCheckedDocument(models.AbstractModel):
             message=self.env["credit.exposure.engine"]._format_reasons(self.partner_id, reasons))
 
     def _credit_consume_releases(self):
-        self.credit_release_ids._valid_for(self)._mark_used()
+        """Mark the approved release that covers each confirmed or posted document as used."""
+        for document in self.filtered("credit_release_ids"):
+            document.credit_release_ids._valid_for(document)._mark_used()
 
     def action_credit_release_request(self):
         """Ask the credit managers to release this blocked document (one click)."""
