@@ -54,19 +54,8 @@ class CreditExposureEngine(models.AbstractModel):
     @api.model
     def _exposure_receivable(self, partner_ids, company_ids, date):
         """Posted, unreconciled receivable: invoices less credit notes and unapplied payments."""
-        rows = self.env.execute_query(SQL(
-            """
-            SELECT p.commercial_partner_id, aml.company_id, SUM(aml.amount_residual)
-              FROM account_move_line aml
-              JOIN res_partner p ON p.id = aml.partner_id
-             WHERE %(cond)s
-               AND p.commercial_partner_id = ANY(%(partners)s)
-               AND aml.company_id = ANY(%(companies)s)
-             GROUP BY p.commercial_partner_id, aml.company_id
-            """,
-            cond=self._receivable_line_condition(), partners=list(partner_ids),
-            companies=list(company_ids),
-        ))
+        rows = self._group_receivable_lines(
+            SQL("SUM(aml.amount_residual)"), self._receivable_line_condition(), partner_ids, company_ids)
         return {(pid, cid): amount for pid, cid, amount in rows}
 
     @api.model
@@ -118,10 +107,18 @@ class CreditExposureEngine(models.AbstractModel):
     @api.model
     def _overdue_figures(self, partner_ids, company_ids, date):
         """``{(partner, company): (overdue amount, oldest due date)}`` on ``date``."""
-        rows = self.env.execute_query(SQL(
+        rows = self._group_receivable_lines(
+            SQL("SUM(aml.amount_residual), MIN(COALESCE(aml.date_maturity, aml.date))"),
+            self._overdue_line_condition(date), partner_ids, company_ids)
+        return {(pid, cid): (amount, oldest) for pid, cid, amount, oldest in rows}
+
+    @api.model
+    def _group_receivable_lines(self, aggregates, condition, partner_ids, company_ids):
+        """Rows ``(commercial partner, company, *aggregates)`` over the move lines ``aml``
+        matching ``condition``, in one query."""
+        return self.env.execute_query(SQL(
             """
-            SELECT p.commercial_partner_id, aml.company_id, SUM(aml.amount_residual),
-                   MIN(COALESCE(aml.date_maturity, aml.date))
+            SELECT p.commercial_partner_id, aml.company_id, %(aggregates)s
               FROM account_move_line aml
               JOIN res_partner p ON p.id = aml.partner_id
              WHERE %(cond)s
@@ -129,10 +126,9 @@ class CreditExposureEngine(models.AbstractModel):
                AND aml.company_id = ANY(%(companies)s)
              GROUP BY p.commercial_partner_id, aml.company_id
             """,
-            cond=self._overdue_line_condition(date), partners=list(partner_ids),
+            aggregates=aggregates, cond=condition, partners=list(partner_ids),
             companies=list(company_ids),
         ))
-        return {(pid, cid): (amount, oldest) for pid, cid, amount, oldest in rows}
 
     @api.model
     def _to_company_currency(self, amount, currency_id, company_id, date):
