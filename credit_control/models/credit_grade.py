@@ -50,6 +50,9 @@ class CreditGrade(models.Model):
         string="Review Interval (months)", default=12, tracking=True,
         help="How often the credit of a customer of this grade is reviewed.")
     note = fields.Html(translate=True)
+    dunning_procedure_id = fields.Many2one(
+        "credit.dunning.procedure", string="Dunning Procedure", tracking=True,
+        help="How overdue invoices of customers of this grade are chased (a customer may override it).")
     partner_count = fields.Integer(compute="_compute_partner_count")
 
     _code_company_uniq = models.Constraint(

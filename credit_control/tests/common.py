@@ -122,3 +122,19 @@ class CreditCommon(AccountTestInvoicingCommon):
         company = company or self.company
         return self.env["credit.exposure.engine"]._compute_figures(partner, company)[
             (partner.commercial_partner_id.id, company.id)]
+
+    @classmethod
+    def make_procedure(cls, name, levels, company=None):
+        """A dunning procedure of ``company`` (default: shared) with ``levels``, given as dicts
+        of ``credit.dunning.level`` values."""
+        return cls.env["credit.dunning.procedure"].create({
+            "name": name, "company_id": company.id if company else False,
+            "level_ids": [Command.create({"name": f"{name} {i}", **values}) for i, values in enumerate(levels, 1)],
+        })
+
+    def run_dunning(self, date, companies=None, partners=None):
+        """One dunning run on ``date`` through the engine; returns the events it executed."""
+        return self.env["credit.dunning.engine"]._run(companies or self.company, date=date, partners=partners)
+
+    def dunning_events(self, partner):
+        return self.env["credit.dunning.event"].search([("partner_id", "=", partner.id)], order="id")

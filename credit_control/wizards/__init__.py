@@ -1,0 +1,2 @@
+from . import credit_dunning_run
+from . import credit_dunning_run_line
