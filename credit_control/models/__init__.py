@@ -9,6 +9,12 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import account_move
+from . import credit_insurance_policy
+from . import credit_insurance_limit
+from . import credit_insurance_declaration
+from . import credit_exposure_engine_insurance
+from . import res_partner_insurance
+from . import account_move_insurance
 from . import credit_dunning_procedure
 from . import credit_dunning_level
 from . import credit_dunning_event

@@ -4,5 +4,8 @@ from . import test_sale_block
 from . import test_release
 from . import test_concurrency
 from . import test_ui
+from . import test_insurance
+from . import test_aging_report
 from . import test_dunning
 from . import test_dunning_dispute
+from . import test_reports_demo

@@ -124,6 +124,27 @@ class CreditCommon(AccountTestInvoicingCommon):
             (partner.commercial_partner_id.id, company.id)]
 
     @classmethod
+    def make_policy(cls, company=None, **values):
+        """A credit insurance policy: 90 % coverage, 60/90-day deadlines, from 2026-01-01."""
+        company = company or cls.company
+        insurer = cls.env["res.partner"].create({"name": "Test Insurer", "is_company": True})
+        return cls.env["credit.insurance.policy"].create({
+            "name": f"POL-{company.id}", "insurer_id": insurer.id, "company_id": company.id,
+            "currency_id": company.currency_id.id, "date_start": "2026-01-01",
+            "coverage_pct": 90.0, "discretionary_limit": 1000.0, "max_extension_days": 60,
+            "notification_days": 90, "notification_alert_days": 7, "premium_rate": 0.25,
+            **values,
+        })
+
+    @classmethod
+    def make_cover(cls, policy, partner, amount, state="granted", date="2026-01-10", **values):
+        return policy.env["credit.insurance.limit"].create({
+            "policy_id": policy.id, "partner_id": partner.id, "requested_amount": amount,
+            "granted_amount": amount if state in ("granted", "reduced") else 0.0,
+            "granted_date": date, "state": state, **values,
+        })
+
+    @classmethod
     def make_procedure(cls, name, levels, company=None):
         """A dunning procedure of ``company`` (default: shared) with ``levels``, given as dicts
         of ``credit.dunning.level`` values."""

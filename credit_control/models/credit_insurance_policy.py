@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# How a buyer's cover was decided (see CreditInsurancePolicy._covers).
+COVER_SOURCES = [
+    ("named", "Named cover"), ("discretionary", "Discretionary limit"),
+    ("refused", "Refused or withdrawn"), ("excluded", "Excluded"),
+]
+
+
+class CreditInsurancePolicy(models.Model):
+    """A trade-credit insurance policy of one company.
+
+    The insurer grants a cover per buyer (``credit.insurance.limit``); buyers without a named
+    cover are covered up to the discretionary limit. Insured losses are paid at the coverage
+    percentage, provided overdue buyers are declared within the notification deadline and no
+    further credit is given once the oldest overdue passes the maximum extension period.
+    """
+
+    _name = "credit.insurance.policy"
+    _description = "Credit Insurance Policy"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Policy Number", required=True, tracking=True)
+    insurer_id = fields.Many2one("res.partner", string="Insurer", required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(
+        "res.currency", required=True, tracking=True,
+        default=lambda self: self.env.company.currency_id,
+        help="Currency of the covers and of the discretionary limit.")
+    date_start = fields.Date(string="Start", required=True, tracking=True,
+                             default=fields.Date.context_today)
+    date_end = fields.Date(string="End", tracking=True)
+    coverage_pct = fields.Float(
+        string="Coverage (%)", default=90.0, required=True, tracking=True,
+        help="Share of an insured loss the insurer pays.")
+    discretionary_limit = fields.Monetary(
+        tracking=True,
+        help="Buyers without a named cover decision are covered up to this amount.")
+    max_extension_days = fields.Integer(
+        string="Maximum Extension (days)", default=60, tracking=True,
+        help="Days after the due date after which further deliveries are no longer covered: "
+        "credit sales to a buyer whose oldest overdue is older are blocked.")
+    notification_days = fields.Integer(
+        string="Overdue Notification Deadline (days)", default=90, tracking=True,
+        help="Days after the due date within which an unpaid invoice must be declared to the "
+        "insurer, or its cover is lost.")
+    notification_alert_days = fields.Integer(
+        string="Alert Before Deadline (days)", default=7,
+        help="Credit managers get an activity this many days before a notification deadline.")
+    claim_days = fields.Integer(
+        string="Claim Deadline (days)", default=180,
+        help="Days after the due date within which a claim must be filed.")
+    premium_rate = fields.Float(
+        string="Premium Rate (%)", digits=(16, 4), default=0.25, tracking=True,
+        help="Premium as a percentage of the insured turnover.")
+    cap_credit_limit = fields.Boolean(
+        string="Cap Credit Limits at Cover",
+        help="A buyer's credit limit may not exceed its granted cover; granting or reducing a "
+        "cover lowers a higher limit.")
+    excluded_partner_ids = fields.Many2many(
+        "res.partner", string="Excluded Buyers",
+        help="Buyers this policy does not cover (e.g. affiliates), on top of the buyers "
+        "flagged as not insurable.")
+    limit_ids = fields.One2many("credit.insurance.limit", "policy_id", string="Buyer Covers")
+    note = fields.Html()
+
+    _coverage_range = models.Constraint(
+        "CHECK (coverage_pct > 0 AND coverage_pct <= 100)",
+        "The coverage percentage must be above 0 and at most 100.",
+    )
+    _days_positive = models.Constraint(
+        "CHECK (max_extension_days >= 0 AND notification_days >= 0 AND claim_days >= 0 "
+        "AND notification_alert_days >= 0 AND premium_rate >= 0 AND discretionary_limit >= 0)",
+        "Deadlines, premium rate and discretionary limit cannot be negative.",
+    )
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for policy in self:
+            if policy.date_end and policy.date_end < policy.date_start:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s ends before it starts.", policy=policy.display_name))
+
+    # ------------------------------------------------------------------ business
+    @api.model
+    def _find(self, company, date):
+        """The policy of ``company`` in force on ``date`` (empty if none)."""
+        return self.sudo().search([
+            ("company_id", "=", company.id), ("date_start", "<=", date),
+            "|", ("date_end", "=", False), ("date_end", ">=", date),
+        ], limit=1)
+
+    def _is_excluded(self, partner):
+        self.ensure_one()
+        partner = partner.commercial_partner_id
+        return partner.credit_not_insurable or partner in self.excluded_partner_ids
+
+    def _covers(self, partners, date):
+        """Cover of each buyer on ``date`` under this policy, in the policy currency.
+
+        :return: ``{partner_id: (amount, source)}`` where source is ``named`` (a granted or
+            reduced decision in force), ``refused`` (the insurer refused or withdrew cover),
+            ``excluded`` or ``discretionary`` (no decision in force: the discretionary limit).
+            An expired decision is no longer in force: the buyer falls back to the
+            discretionary limit like any buyer without a named cover.
+        """
+        self.ensure_one()
+        partners = partners.commercial_partner_id
+        latest = {}
+        decisions = self.env["credit.insurance.limit"].sudo().search([
+            ("policy_id", "=", self.id), ("partner_id", "in", partners.ids),
+            ("state", "in", ("granted", "reduced", "refused", "withdrawn")),
+            ("granted_date", "<=", date),
+        ], order="granted_date desc, id desc")
+        for decision in decisions:
+            latest.setdefault(decision.partner_id.id, decision)
+        result = {}
+        for partner in partners:
+            decision = latest.get(partner.id)
+            if self._is_excluded(partner):
+                result[partner.id] = (0.0, "excluded")
+            elif decision and decision.state in ("refused", "withdrawn"):
+                result[partner.id] = (0.0, "refused")
+            elif decision and (not decision.expiry_date or decision.expiry_date >= date):
+                result[partner.id] = (decision.granted_amount, "named")
+            else:
+                result[partner.id] = (self.discretionary_limit, "discretionary")
+        return result
+
+    def _deadlines(self, due_date):
+        """``(max-extension date, notification deadline)`` of an invoice due on ``due_date``."""
+        self.ensure_one()
+        return (due_date + timedelta(days=self.max_extension_days),
+                due_date + timedelta(days=self.notification_days))
+
+    @api.model
+    def _cron_notification_alerts(self):
+        """Daily: warn credit managers before an insured invoice's notification deadline passes."""
+        today = fields.Date.context_today(self)
+        for policy in self.sudo().search([]):
+            if policy.date_end and policy.date_end < today:
+                continue
+            first_due = today - timedelta(days=policy.notification_days)
+            moves = self.env["account.move"].sudo().search([
+                ("company_id", "=", policy.company_id.id), ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial")),
+                ("credit_insurance_declared_date", "=", False),
+                ("invoice_date_due", ">=", first_due),
+                ("invoice_date_due", "<=", first_due + timedelta(days=policy.notification_alert_days)),
+            ])
+            moves.filtered("credit_insured")._credit_schedule_deadline_activity()
