@@ -98,7 +98,7 @@ class TestAgingReport(CreditCommon):
         wizard = self.wizard()
         action = wizard.action_view()
         self.assertEqual(action["res_model"], "credit.aging.line")
-        self.assertEqual(action["context"]["credit_aging_labels"][1], "1-30")
+        self.assertEqual(action["context"]["credit_aging_labels_view_ref"].split("|")[1], "1-30")
         lines = wizard.line_ids
         self.assertEqual(sum(lines.mapped("total")), 2700.0)
         line_b = lines.filtered(lambda line: line.name == "Aging B")

@@ -38,6 +38,11 @@ class TestCreditUi(HttpCase):
                              groups="credit_control.group_credit_manager,base.group_system,account.group_account_manager")
         self.start_tour("/odoo", "credit_control_menu_tour", login=user.login)
 
+    def test_aging_report_tour(self):
+        user = new_test_user(self.env, login="tour_aging", groups="credit_control.group_credit_user")
+        self.start_tour("/odoo/action-credit_control.credit_aging_wizard_action",
+                        "credit_control_aging_tour", login=user.login)
+
     def test_block_release_approve_confirm_tour(self):
         order_url = f"/odoo/action-sale.action_quotations_with_onboarding/{self.order.id}"
         self.start_tour(order_url, "credit_control_request_release_tour", login="tour_salesman")

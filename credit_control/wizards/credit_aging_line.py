@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .credit_aging_wizard import MAX_BOUNDARIES
+from .credit_aging_wizard import GROUP_LABEL_KEY, LABELS_KEY, MAX_BOUNDARIES
 
 BUCKET_COUNT = MAX_BOUNDARIES + 2
 
@@ -9,7 +9,7 @@ class CreditAgingLine(models.TransientModel):
     """One row of an aging report as shown in the ERP (see ``credit.aging.wizard``).
 
     The bucket columns are generic fields; the list view takes their titles from the
-    ``credit_aging_labels`` context key the report action sets, and hides unused buckets.
+    :data:`LABELS_KEY` context key the report action sets, and hides unused buckets.
     """
 
     _name = "credit.aging.line"
@@ -40,21 +40,20 @@ class CreditAgingLine(models.TransientModel):
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
         """The column titles depend on the report's buckets, so does the cached view."""
         key = super()._get_view_cache_key(view_id, view_type, **options)
-        return key + (tuple(self.env.context.get("credit_aging_labels") or ()),
-                      self.env.context.get("credit_aging_group_label"))
+        return key + (self.env.context.get(LABELS_KEY), self.env.context.get(GROUP_LABEL_KEY))
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
-        labels = self.env.context.get("credit_aging_labels")
-        if view_type == "list" and labels:
+        labels = (self.env.context.get(LABELS_KEY) or "").split("|")
+        if view_type == "list" and labels != [""]:
             for index in range(BUCKET_COUNT):
                 for node in arch.xpath(f"//field[@name='bucket_{index}']"):
                     if index < len(labels):
                         node.set("string", labels[index])
                     else:
                         node.set("column_invisible", "1")
-            group_label = self.env.context.get("credit_aging_group_label")
+            group_label = self.env.context.get(GROUP_LABEL_KEY)
             for node in arch.xpath("//field[@name='name']"):
                 if group_label:
                     node.set("string", group_label)

@@ -4,6 +4,10 @@ from odoo.tools import SQL
 
 from ..reports.xlsx_writer import Sheet
 
+# The web client forwards only ``lang`` and ``*_view_ref`` context keys when it loads a view,
+# so the report's column titles travel in keys with that suffix ("|"-separated text).
+LABELS_KEY = "credit_aging_labels_view_ref"
+GROUP_LABEL_KEY = "credit_aging_group_view_ref"
 MAX_BOUNDARIES = 6  # buckets: current, one per boundary, beyond the last (see credit.aging.line)
 
 # group-by option -> (column of the base query, model of its values)
@@ -64,8 +68,7 @@ class CreditAgingWizard(models.TransientModel):
             "res_model": "credit.aging.line",
             "view_mode": "list",
             "domain": [("wizard_id", "=", self.id)],
-            "context": {"credit_aging_labels": labels,
-                        "credit_aging_group_label": self._group_label()},
+            "context": {LABELS_KEY: "|".join(labels), GROUP_LABEL_KEY: self._group_label()},
         }
 
     def action_export_xlsx(self):

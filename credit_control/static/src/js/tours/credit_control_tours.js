@@ -101,3 +101,22 @@ registry.category("web_tour.tours").add("credit_control_confirm_released_tour", 
         },
     ],
 });
+
+// A credit user runs the aging report and sees the bucket columns of the chosen boundaries.
+registry.category("web_tour.tours").add("credit_control_aging_tour", {
+    steps: () => [
+        {
+            content: "Show the aging in the ERP",
+            trigger: 'button[name="action_view"]',
+            run: "click",
+        },
+        {
+            content: "The columns are titled after the buckets",
+            trigger: ".o_list_view th[data-name='bucket_1']:contains(1-30)",
+        },
+        {
+            content: "Unused buckets are hidden",
+            trigger: ".o_list_view:not(:has(th[data-name='bucket_7']))",
+        },
+    ],
+});
