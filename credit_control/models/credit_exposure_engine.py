@@ -10,8 +10,9 @@ class CreditExposureEngine(models.AbstractModel):
     number of SQL queries (one per exposure component plus one for overdue figures), whatever
     the number of invoices or orders, and returns amounts in each company's currency.
 
-    Exposure is the sum of the components listed by :meth:`_exposure_components`; a sub-module
-    adds one by extending that list and providing its method.
+    Exposure is the open receivable plus the components listed by :meth:`_exposure_components`;
+    a sub-module adds one by extending that list and providing its method. The receivable and
+    the overdue figures come from one pass over the open receivable lines.
     """
 
     _name = "credit.exposure.engine"
@@ -20,13 +21,12 @@ class CreditExposureEngine(models.AbstractModel):
     # ------------------------------------------------------------------ components
     @api.model
     def _exposure_components(self):
-        """Ordered ``(key, label, method name)`` of the components summed into exposure.
+        """Ordered ``(key, label, method name)`` of the components added to the receivable.
 
         Each method takes ``(partner_ids, company_ids, date)`` and returns
         ``{(commercial_partner_id, company_id): amount in company currency}``.
         """
         return [
-            ("receivable", self.env._("Receivable"), "_exposure_receivable"),
             ("draft_invoices", self.env._("Draft invoices"), "_exposure_draft_invoices"),
             ("uninvoiced_orders", self.env._("Orders not invoiced"), "_exposure_uninvoiced_orders"),
         ]
@@ -42,21 +42,35 @@ class CreditExposureEngine(models.AbstractModel):
 
     @api.model
     def _overdue_line_condition(self, date):
-        """SQL condition on ``aml`` selecting the lines that count as overdue on ``date``.
+        """SQL condition on an open receivable line ``aml``: it counts as overdue on ``date``.
 
         Extend it to leave lines out of overdue figures (e.g. disputed invoices).
         """
-        return SQL(
-            "%s AND aml.amount_residual > 0 AND COALESCE(aml.date_maturity, aml.date) < %s",
-            self._receivable_line_condition(), date,
-        )
+        return SQL("aml.amount_residual > 0 AND COALESCE(aml.date_maturity, aml.date) < %s", date)
 
     @api.model
-    def _exposure_receivable(self, partner_ids, company_ids, date):
-        """Posted, unreconciled receivable: invoices less credit notes and unapplied payments."""
-        rows = self._group_receivable_lines(
-            SQL("SUM(aml.amount_residual)"), self._receivable_line_condition(), partner_ids, company_ids)
-        return {(pid, cid): amount for pid, cid, amount in rows}
+    def _receivable_figures(self, partner_ids, company_ids, date):
+        """``{(partner, company): (receivable, overdue amount, oldest due date)}`` on ``date``,
+        in one query: posted, unreconciled receivable (invoices less credit notes and unapplied
+        payments), and the part of it overdue."""
+        overdue = self._overdue_line_condition(date)
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT p.commercial_partner_id, aml.company_id, SUM(aml.amount_residual),
+                   SUM(aml.amount_residual) FILTER (WHERE %(overdue)s),
+                   MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(overdue)s)
+              FROM account_move_line aml
+              JOIN res_partner p ON p.id = aml.partner_id
+             WHERE %(cond)s
+               AND p.commercial_partner_id = ANY(%(partners)s)
+               AND aml.company_id = ANY(%(companies)s)
+             GROUP BY p.commercial_partner_id, aml.company_id
+            """,
+            overdue=overdue, cond=self._receivable_line_condition(), partners=list(partner_ids),
+            companies=list(company_ids),
+        ))
+        return {(pid, cid): (receivable, overdue_amount, oldest)
+                for pid, cid, receivable, overdue_amount, oldest in rows}
 
     @api.model
     def _exposure_draft_invoices(self, partner_ids, company_ids, date):
@@ -105,32 +119,6 @@ class CreditExposureEngine(models.AbstractModel):
         return result
 
     @api.model
-    def _overdue_figures(self, partner_ids, company_ids, date):
-        """``{(partner, company): (overdue amount, oldest due date)}`` on ``date``."""
-        rows = self._group_receivable_lines(
-            SQL("SUM(aml.amount_residual), MIN(COALESCE(aml.date_maturity, aml.date))"),
-            self._overdue_line_condition(date), partner_ids, company_ids)
-        return {(pid, cid): (amount, oldest) for pid, cid, amount, oldest in rows}
-
-    @api.model
-    def _group_receivable_lines(self, aggregates, condition, partner_ids, company_ids):
-        """Rows ``(commercial partner, company, *aggregates)`` over the move lines ``aml``
-        matching ``condition``, in one query."""
-        return self.env.execute_query(SQL(
-            """
-            SELECT p.commercial_partner_id, aml.company_id, %(aggregates)s
-              FROM account_move_line aml
-              JOIN res_partner p ON p.id = aml.partner_id
-             WHERE %(cond)s
-               AND p.commercial_partner_id = ANY(%(partners)s)
-               AND aml.company_id = ANY(%(companies)s)
-             GROUP BY p.commercial_partner_id, aml.company_id
-            """,
-            aggregates=aggregates, cond=condition, partners=list(partner_ids),
-            companies=list(company_ids),
-        ))
-
-    @api.model
     def _to_company_currency(self, amount, currency_id, company_id, date):
         company = self.env["res.company"].browse(company_id)
         currency = self.env["res.currency"].browse(currency_id)
@@ -153,18 +141,19 @@ class CreditExposureEngine(models.AbstractModel):
         partners = partners.commercial_partner_id
         partner_ids, company_ids = partners.ids, companies.ids
         components = self._exposure_components()
+        receivables = self._receivable_figures(partner_ids, company_ids, date)
         values = {key: getattr(self, method)(partner_ids, company_ids, date)
                   for key, _label, method in components}
-        overdue = self._overdue_figures(partner_ids, company_ids, date)
         result = {}
         for company in companies:
             currency = company.currency_id
             limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit")))
             for pid in partner_ids:
                 key = (pid, company.id)
+                receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))
                 figures = {k: currency.round(values[k].get(key) or 0.0) for k, _l, _m in components}
+                figures["receivable"] = currency.round(receivable)
                 exposure = currency.round(sum(figures.values()))
-                overdue_amount, oldest = overdue.get(key, (0.0, None))
                 figures.update(
                     exposure=exposure,
                     credit_limit=limits[pid],

@@ -86,7 +86,7 @@ class TestExposure(CreditCommon):
 
     def test_components_are_extendable_list(self):
         keys = [key for key, _label, _method in self.env["credit.exposure.engine"]._exposure_components()]
-        self.assertEqual(keys, ["receivable", "draft_invoices", "uninvoiced_orders"])
+        self.assertEqual(keys, ["draft_invoices", "uninvoiced_orders"])
 
     def test_limit_validation(self):
         partner = self.make_customer("Capped Co", grade=self.grade_b)

@@ -9,7 +9,7 @@ from .common import CreditCommon
 
 # Queries of one credit check with cold ORM caches, whatever the number of open invoices
 # (one of them sums the open disputes, see credit_exposure_engine_dispute.py).
-CHECK_QUERIES = 12
+CHECK_QUERIES = 11
 
 
 @tagged("post_install", "-at_install")
