@@ -9,3 +9,4 @@ from . import test_aging_report
 from . import test_dunning
 from . import test_dunning_dispute
 from . import test_reports_demo
+from . import test_bench_smoke
