@@ -9,6 +9,7 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import account_move
+from . import account_move_line
 from . import credit_insurance_policy
 from . import credit_insurance_limit
 from . import credit_insurance_declaration
