@@ -29,18 +29,21 @@ class AccountMove(models.Model):
         self.credit_insured = False
         self.credit_insurance_max_extension_date = False
         self.credit_insurance_notification_deadline = False
-        for move in self.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date
-                                  and m.partner_id):
-            policy = policy_model._find(move.company_id, move.invoice_date)
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date and m.partner_id)
+        # One policy and one cover look-up per company and invoice date, not per invoice.
+        for (company, invoice_date), moves in invoices.grouped(
+                lambda m: (m.company_id, m.invoice_date)).items():
+            policy = policy_model._find(company, invoice_date)
             if not policy:
                 continue
-            amount, _source = policy._covers(move.partner_id, move.invoice_date)[
-                move.partner_id.commercial_partner_id.id]
-            due = move.invoice_date_due or move.invoice_date
-            move.credit_insurance_policy_id = policy
-            move.credit_insured = amount > 0
-            (move.credit_insurance_max_extension_date,
-             move.credit_insurance_notification_deadline) = policy._deadlines(due)
+            covers = policy._covers(moves.partner_id, invoice_date)
+            for move in moves:
+                amount, _source = covers[move.partner_id.commercial_partner_id.id]
+                move.credit_insurance_policy_id = policy
+                move.credit_insured = amount > 0
+                (move.credit_insurance_max_extension_date,
+                 move.credit_insurance_notification_deadline) = policy._deadlines(
+                    move.invoice_date_due or move.invoice_date)
 
     def action_credit_declare_insurer(self):
         """Record that these unpaid insured invoices were declared to the insurer today."""
