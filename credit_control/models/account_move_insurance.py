@@ -90,10 +90,8 @@ class AccountMove(models.Model):
         """One activity per credit manager of the company on each invoice, once."""
         activity_type = self.env.ref("credit_control.mail_activity_credit_insurance_deadline")
         already = set(self._credit_deadline_activities().mapped("res_id"))
-        managers = self.env.ref("credit_control.group_credit_manager").sudo().all_user_ids.filtered(
-            lambda u: not u.share and u.active and u.id != self.env.ref("base.user_root").id)
         for move in self.filtered(lambda m: m.id not in already):
-            for manager in managers.filtered(lambda u: move.company_id in u.company_ids):
+            for manager in move.company_id._credit_managers():
                 move.sudo().activity_schedule(
                     activity_type_id=activity_type.id, user_id=manager.id,
                     date_deadline=move.credit_insurance_notification_deadline,

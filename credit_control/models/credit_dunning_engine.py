@@ -262,14 +262,8 @@ class CreditDunningEngine(models.AbstractModel):
     @api.model
     def _responsible(self, event):
         """The customer's salesperson, else a credit manager, else the user running dunning."""
-        managers = self._credit_managers(event.company_id)
+        managers = event.company_id._credit_managers()
         return event.partner_id.user_id or managers[:1] or self.env.user
-
-    @api.model
-    def _credit_managers(self, company):
-        root = self.env.ref("base.user_root")
-        return self.env.ref("credit_control.group_credit_manager").all_user_ids.filtered(
-            lambda user: not user.share and user.active and company in user.company_ids and user != root)
 
     @api.model
     def _email_recipient(self, partner):
@@ -318,7 +312,7 @@ class CreditDunningEngine(models.AbstractModel):
         activity_type = self.env.ref("credit_control.mail_activity_credit_legal")
         summary = self.env._("Hand %s over to legal action or a collection agency", event.partner_id.name)
         activities = self.env["mail.activity"]
-        for manager in self._credit_managers(event.company_id) or self.env.user:
+        for manager in event.company_id._credit_managers() or self.env.user:
             activities |= self._schedule_activity(event, activity_type, summary, manager)
         event.partner_id.with_company(event.company_id).credit_in_collection = True
         return activities

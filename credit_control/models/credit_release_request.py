@@ -144,9 +144,7 @@ class CreditReleaseRequest(models.Model):
 
     def _notify_managers(self):
         activity_type = self.env.ref("credit_control.mail_activity_credit_release")
-        managers = self.env.ref("credit_control.group_credit_manager").sudo().all_user_ids.filtered(
-            lambda u: not u.share and u.active and self.company_id in u.company_ids
-            and u != self.requested_by_id and u.id != self.env.ref("base.user_root").id)
+        managers = self.company_id._credit_managers() - self.requested_by_id
         for manager in managers:
             self.sudo().activity_schedule(
                 activity_type_id=activity_type.id, user_id=manager.id,

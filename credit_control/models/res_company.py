@@ -26,3 +26,11 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The credit limit tolerance must be between 0 and 100 %% (got %(value)s).",
                     value=company.credit_tolerance_pct))
+
+    def _credit_managers(self):
+        """Active internal users of the Credit Manager group who work in this company (not
+        OdooBot): whom credit activities go to."""
+        self.ensure_one()
+        root = self.env.ref("base.user_root")
+        return self.env.ref("credit_control.group_credit_manager").sudo().all_user_ids.filtered(
+            lambda user: not user.share and user.active and self in user.company_ids and user != root)
