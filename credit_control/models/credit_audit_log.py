@@ -48,7 +48,12 @@ class CreditAuditLog(models.Model):
     @api.model
     def _log(self, event_type, partner, company, old=None, new=None, reason=None, document=None):
         """Append one audit row, whatever the caller's rights or context."""
-        return self.sudo().with_context(tracking_disable=False).create({
+        return self._log_rows([self._row(event_type, partner, company, old, new, reason, document)])
+
+    @api.model
+    def _row(self, event_type, partner, company, old=None, new=None, reason=None, document=None):
+        """The values of one audit row (see :meth:`_log_rows`)."""
+        return {
             "event_type": event_type,
             "partner_id": partner.id if partner else False,
             "company_id": company.id,
@@ -58,4 +63,10 @@ class CreditAuditLog(models.Model):
             "user_id": self.env.uid,
             "res_model": document._name if document else False,
             "res_id": document.id if document else False,
-        })
+        }
+
+    @api.model
+    def _log_rows(self, rows):
+        """Append the audit rows ``rows`` (from :meth:`_row`) at once, whatever the caller's
+        rights or context."""
+        return self.sudo().with_context(tracking_disable=False).create(rows)

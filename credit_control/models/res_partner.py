@@ -137,7 +137,7 @@ class ResPartner(models.Model):
             if default_grade and partner.is_company and not vals.get("credit_grade_id"):
                 # The company's own policy, not the user's choice: applied whatever the user's rights.
                 partner.sudo().write({"credit_grade_id": default_grade.id})
-            partner._credit_audit_changes({}, vals)
+            partner._credit_audit_changes({partner.id: {}}, vals)
         return partners
 
     def write(self, vals):
@@ -146,8 +146,7 @@ class ResPartner(models.Model):
         old = {p.id: {f: p.sudo()[f] for f in audited} for p in self} if audited else {}
         result = super().write(self._credit_with_review_date(vals))
         if audited:
-            for partner in self:
-                partner._credit_audit_changes(old[partner.id], vals)
+            self._credit_audit_changes(old, vals)
         return result
 
     def _credit_with_review_date(self, vals):
@@ -177,21 +176,25 @@ class ResPartner(models.Model):
                     "Only a credit manager can change the credit limit, grade or hold of a customer."))
 
     def _credit_audit_changes(self, old, vals):
-        """Write an audit row for each managed value that changed (context cannot skip it)."""
-        self.ensure_one()
+        """Write an audit row for each managed value that changed (context cannot skip it);
+        ``old`` holds each partner's values before the write (empty when creating)."""
         log = self.env["credit.audit.log"]
-        for fname, event in CREDIT_MANAGED_FIELDS.items():
-            if fname not in vals or fname == "use_partner_credit_limit":
-                continue
-            before = old.get(fname)
-            after = self.sudo()[fname]
-            if old and before == after:
-                continue
-            if not old and not after:
-                continue
-            log._log(event, self, self.env.company,
-                     old=self._credit_audit_value(before), new=self._credit_audit_value(after),
-                     reason=self.sudo().credit_hold_reason if fname == "credit_hold" else None)
+        rows = []
+        for partner in self:
+            before_values = old[partner.id]
+            for fname, event in CREDIT_MANAGED_FIELDS.items():
+                if fname not in vals or fname == "use_partner_credit_limit":
+                    continue
+                before = before_values.get(fname)
+                after = partner.sudo()[fname]
+                if (before_values and before == after) or (not before_values and not after):
+                    continue
+                rows.append(log._row(
+                    event, partner, self.env.company,
+                    old=self._credit_audit_value(before), new=self._credit_audit_value(after),
+                    reason=partner.sudo().credit_hold_reason if fname == "credit_hold" else None))
+        if rows:
+            log._log_rows(rows)
 
     @staticmethod
     def _credit_audit_value(value):
