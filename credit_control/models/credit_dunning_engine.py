@@ -7,7 +7,9 @@ from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL, formatLang, split_every
+
+from ..reports.pdf_batch import render_per_record
 
 _logger = logging.getLogger(__name__)
 
@@ -33,16 +35,19 @@ class CreditDunningEngine(models.AbstractModel):
     each company in one query, finds the highest level each has reached and not been dunned
     for, and groups them per customer and level. :meth:`_create_pending_events` records each
     group as a ``pending`` event whose lines hold the unique (invoice, level) key: nothing is
-    sent yet. :meth:`_execute_pending` then completes pending events one by one, each in a
-    savepoint, queuing its email in the same transaction as its ``done`` state, so that a rerun
-    (the same day, after a crash, or concurrently) never repeats a step and resumes the
-    pending ones.
+    sent yet. :meth:`_execute_pending` then completes the pending events a batch at a time:
+    the letters of a batch are rendered together, its emails, chatter messages and activities
+    created together and queued in the same transaction as the events' ``done`` state, so that
+    a rerun (the same day, after a crash, or concurrently) never repeats a step and resumes the
+    pending ones. A batch that fails is split until only the failing customers' events fail.
     """
 
     _name = "credit.dunning.engine"
     _description = "Dunning Engine"
 
-    _batch_size = 20
+    _batch_size = 2000  # events completed per transaction
+    _letters_per_call = 250  # letters rendered per wkhtmltopdf call
+    _letter_page_lines = 12  # invoices that surely fit on the first page of a letter
 
     # ------------------------------------------------------------------ entry points
     @api.model
@@ -110,7 +115,6 @@ class CreditDunningEngine(models.AbstractModel):
     def _plan(self, companies, date, partners=None):
         """The :class:`DunningStep` list a run on ``date`` would execute (writes nothing)."""
         self.env.flush_all()
-        Level = self.env["credit.dunning.level"]
         steps = []
         for company in companies:
             rows = self._overdue_invoices(company, date, partners)
@@ -119,62 +123,108 @@ class CreditDunningEngine(models.AbstractModel):
             customers = self.env["res.partner"].with_company(company).browse(
                 {row["partner_id"] for row in rows})
             procedures = {customer.id: customer._credit_dunning_procedure() for customer in customers}
+            # Each procedure's levels, highest first, read once: (days, minimum amount, level).
+            ladders = {procedure: [(level.days_overdue, level.min_overdue_amount, level)
+                                   for level in procedure.with_company(company).level_ids.sorted(
+                                       "days_overdue", reverse=True)]
+                       for procedure in set(procedures.values()) if procedure}
+            level_days = {level.id: days for ladder in ladders.values() for days, _amount, level in ladder}
             overdue = defaultdict(float)
             for row in rows:
                 overdue[row["partner_id"]] += row["amount_company"]
+            currency = company.currency_id
             groups = {}
             for row in rows:
-                procedure = procedures[row["partner_id"]].with_company(company)
-                level = procedure and procedure._due_level(row["days_overdue"], overdue[row["partner_id"]])
+                partner_id = row["partner_id"]
+                ladder = ladders.get(procedures[partner_id], ())
+                level = next((level for days, minimum, level in ladder
+                              if days <= row["days_overdue"]
+                              and currency.compare_amounts(overdue[partner_id], minimum) >= 0), None)
                 if not level:
                     continue
-                done = Level.browse(row["done_level_ids"])
-                if done and max(done.mapped("days_overdue")) >= level.days_overdue:
+                done_days = [level_days.get(done_id, -1) for done_id in row["done_level_ids"]]
+                if done_days and max(done_days) >= level.days_overdue:
                     continue
                 if row["last_date"] and (date - row["last_date"]).days < level.min_days_since_previous:
                     continue
-                key = (row["partner_id"], level.id)
+                key = (partner_id, level.id)
                 if key not in groups:
-                    groups[key] = DunningStep(company, customers.browse(row["partner_id"]), level)
+                    groups[key] = DunningStep(company, customers.browse(partner_id), level)
                 groups[key].rows.append(row)
             steps += groups.values()
         return steps
 
     @api.model
     def _create_pending_events(self, steps, date):
-        """Record each step as a pending event; a step another run recorded first is skipped."""
-        events = self.env["credit.dunning.event"]
-        for step in steps:
+        """Record each step as a pending event; a step another run recorded first is skipped.
+
+        The events and their lines are inserted in bulk (two statements per thousand steps).
+        If another run recorded some of the same (invoice, level) pairs meanwhile, the unique
+        index refuses the chunk: its steps are then recorded one by one and the taken ones
+        skipped.
+        """
+        event_ids = []
+        for chunk in split_every(1000, steps):
             try:
                 with self.env.cr.savepoint():
-                    events |= events.create({
-                        "date": date,
-                        "partner_id": step.partner.id,
-                        "company_id": step.company.id,
-                        "procedure_id": step.level.procedure_id.id,
-                        "level_id": step.level.id,
-                        "currency_id": step.company.currency_id.id,
-                        "amount_total": step.company.currency_id.round(step.amount),
-                        "channel": step.level.channel,
-                        "line_ids": [Command.create({
-                            "level_id": step.level.id,
-                            "move_id": row["move_id"],
-                            "date_due": row["date_due"],
-                            "days_overdue": row["days_overdue"],
-                            "currency_id": row["currency_id"],
-                            "amount_residual": row["amount_residual"],
-                            "amount_residual_company": row["amount_company"],
-                        }) for row in step.rows],
-                    })
+                    event_ids += self._insert_events(chunk, date)
             except pg_errors.UniqueViolation:
-                _logger.info("Dunning of %s at level %s already recorded by another run.",
-                             step.partner.display_name, step.level.name)
-        return events
+                for step in chunk:
+                    try:
+                        with self.env.cr.savepoint():
+                            event_ids += self._insert_events([step], date)
+                    except pg_errors.UniqueViolation:
+                        _logger.info("Dunning of %s at level %s already recorded by another run.",
+                                     step.partner.display_name, step.level.name)
+        self.env["credit.dunning.event"].invalidate_model()
+        self.env["credit.dunning.event.line"].invalidate_model()
+        self.env["res.partner"].invalidate_model(["credit_dunning_event_ids"])
+        return self.env["credit.dunning.event"].browse(event_ids)
+
+    @api.model
+    def _insert_events(self, steps, date):
+        """Insert the pending events of ``steps`` and their lines; return the event ids in order."""
+        cr, uid = self.env.cr, self.env.uid
+        cr.execute(SQL(
+            """
+            INSERT INTO credit_dunning_event
+                   (date, partner_id, company_id, procedure_id, level_id, currency_id, amount_total,
+                    channel, state, user_id, create_uid, write_uid, create_date, write_date)
+            VALUES %s
+            RETURNING id
+            """,
+            SQL(", ").join(SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, 'pending', %s, %s, %s,"
+                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                date, step.partner.id, step.company.id, step.level.procedure_id.id, step.level.id,
+                step.company.currency_id.id, step.company.currency_id.round(step.amount),
+                step.level.channel, uid, uid, uid,
+            ) for step in steps),
+        ), log_exceptions=False)
+        event_ids = [row[0] for row in cr.fetchall()]
+        cr.execute(SQL(
+            """
+            INSERT INTO credit_dunning_event_line
+                   (event_id, state, date, partner_id, company_id, level_id, move_id, date_due,
+                    days_overdue, currency_id, amount_residual, amount_residual_company,
+                    create_uid, write_uid, create_date, write_date)
+            VALUES %s
+            """,
+            SQL(", ").join(SQL(
+                "(%s, 'pending', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                event_id, date, step.partner.id, step.company.id, step.level.id, row["move_id"],
+                row["date_due"], row["days_overdue"], row["currency_id"], row["amount_residual"],
+                row["amount_company"], uid, uid,
+            ) for event_id, step in zip(event_ids, steps) for row in step.rows),
+        ), log_exceptions=False)
+        return event_ids
 
     # ------------------------------------------------------------------ execution
     @api.model
     def _execute_pending(self, companies, partners=None, commit=False):
-        """Complete the pending events of ``companies`` (this run's and any left by a crash)."""
+        """Complete the pending events of ``companies`` (this run's and any left by a crash),
+        a batch at a time."""
         Event = self.env["credit.dunning.event"]
         domain = [("state", "=", "pending"), ("company_id", "in", companies.ids)]
         if partners is not None:
@@ -187,66 +237,62 @@ class CreditDunningEngine(models.AbstractModel):
             locked = batch.try_lock_for_update().filtered_domain(domain)
             if not locked:
                 break  # nothing left, or what is left is being executed by another run
-            for event in locked:
-                self._execute_event(event.with_company(event.company_id))
+            for company, events in locked.grouped("company_id").items():
+                self.with_company(company)._execute_events(events.with_company(company))
             executed |= locked
             if commit:
                 self.env["ir.cron"]._commit_progress(len(locked))
+            # Keep memory bounded: what this batch loaded is not needed by the next one.
+            self.env.invalidate_all()
         return executed
 
     @api.model
-    def _execute_event(self, event):
-        """Perform one event's actions; a failure is recorded on it and does not stop the run."""
+    def _execute_events(self, events):
+        """Perform ``events`` together; a failure is narrowed down by halves to the events that
+        cause it, which are recorded as failed while the others are done."""
         try:
             with self.env.cr.savepoint():
-                event.write(self._perform(event))
+                for event, values in self._perform(events).items():
+                    event.write(values)
         except Exception as error:  # noqa: BLE001 - any failure of one customer is recorded, the run goes on
-            _logger.warning("Dunning event %s for %s failed", event.id, event.partner_id.display_name,
+            if len(events) > 1:
+                half = len(events) // 2
+                self._execute_events(events[:half])
+                self._execute_events(events[half:])
+                return
+            _logger.warning("Dunning event %s for %s failed", events.id, events.partner_id.display_name,
                             exc_info=True)
-            event.write({"state": "failed", "error": str(error) or repr(error)})
+            events.write({"state": "failed", "error": str(error) or repr(error)})
 
     @api.model
-    def _perform(self, event):
-        """Send or schedule everything ``event``'s level asks for; return the event's final values."""
-        level = event.level_id
-        partner = event.partner_id.with_company(event.company_id)
-        values = {"state": "done", "channel": level.channel}
-        errors = []
-        activities = self.env["mail.activity"]
-        letter = self._render_letter(event) if level.send_letter else self.env["ir.attachment"]
-        message = self.env["mail.message"]
-        if level.send_email:
-            recipient = self._email_recipient(partner)
-            if recipient:
-                message = self._send_email(event, level._template_for(recipient), recipient, letter)
-            else:
-                errors.append(self.env._(
-                    "%(partner)s has no email address: the letter is in the chatter to be posted.",
-                    partner=partner.display_name))
-                letter = letter or self._render_letter(event)
-                values.update(state="fallback", channel="letter")
-                activities |= self._schedule_activity(
-                    event, self.env.ref("mail.mail_activity_data_todo"),
-                    self.env._("Post the dunning letter to %s", partner.display_name),
-                    self._responsible(event))
-        if letter and not message:
-            message = partner.message_post(
-                body=self.env._("Dunning letter (%(level)s) for %(invoices)s.",
-                                level=level.name, invoices=self._invoice_summary(event)),
-                attachment_ids=letter.ids)
-        if level.create_activity:
-            activities |= self._schedule_activity(
-                event, level.activity_type_id, level.activity_summary or level.name,
-                level.activity_user_id or self._responsible(event))
-        if level.legal_handover:
-            activities |= self._hand_over(event)
-        if level.put_on_hold and not partner.credit_hold:
-            partner.write({"credit_hold": True, "credit_hold_reason": level.hold_reason})
-        fee_move = self._charge_fee(event)
-        values.update(
-            mail_message_id=message.id, letter_attachment_id=letter.id, fee_move_id=fee_move.id,
-            error="\n".join(errors) or False,
-            activity_note=", ".join(f"{a.activity_type_id.name}: {a.user_id.name}" for a in activities) or False)
+    def _perform(self, events):
+        """Send or schedule everything the levels of ``events`` ask, for all of them at once
+        (one company); return the final values of each event."""
+        values = {event: {"state": "done", "channel": event.level_id.channel, "error": False}
+                  for event in events}
+        emailing = events.filtered(lambda event: event.level_id.send_email)
+        recipients = self._email_recipients(emailing.partner_id)
+        mute = emailing.filtered(lambda event: not recipients[event.partner_id.id])
+        for event in mute:
+            values[event].update(state="fallback", channel="letter", error=self.env._(
+                "%(partner)s has no email address: the letter is in the chatter to be posted.",
+                partner=event.partner_id.display_name))
+        letters = self._render_letters(events.filtered(lambda event: event.level_id.send_letter) | mute)
+        messages = self._send_emails(emailing - mute, recipients, letters)
+        messages.update(self._post_letters(
+            events.filtered(lambda event: event.id in letters and event.id not in messages), letters))
+        activities = self._schedule_activities(events, mute)
+        self._put_on_hold(events.filtered(lambda event: event.level_id.put_on_hold))
+        self._mark_in_collection(events.filtered(lambda event: event.level_id.legal_handover))
+        for event in events:
+            event_activities = activities.get(event.id, self.env["mail.activity"])
+            values[event].update(
+                mail_message_id=messages[event.id].id if event.id in messages else False,
+                letter_attachment_id=letters[event.id].id if event.id in letters else False,
+                fee_move_id=self._charge_fee(event).id if event.level_id.fee_type != "none" else False,
+                activity_note=", ".join(
+                    f"{activity.activity_type_id.name}: {activity.user_id.name}"
+                    for activity in event_activities) or False)
         return values
 
     # ------------------------------------------------------------------ actions
@@ -260,62 +306,169 @@ class CreditDunningEngine(models.AbstractModel):
             for line in event.line_ids)
 
     @api.model
-    def _responsible(self, event):
+    def _responsible(self, event, managers):
         """The customer's salesperson, else a credit manager, else the user running dunning."""
-        managers = event.company_id._credit_managers()
         return event.partner_id.user_id or managers[:1] or self.env.user
 
     @api.model
-    def _email_recipient(self, partner):
-        """The customer's invoicing contact with an email, else the customer if it has one."""
-        contact = partner.browse(partner.address_get(["invoice"])["invoice"])
-        for candidate in (contact, partner):
-            if candidate.email:
-                return candidate
-        return partner.browse()
+    def _email_recipients(self, partners):
+        """``{partner id: recipient}``: each customer's invoicing contact with an email, else the
+        customer if it has one, else an empty recordset (as Odoo's ``address_get``: the customer
+        itself if it is an invoice address, else its first invoice contact)."""
+        recipients = {}
+        for partner in partners:
+            invoicing = partner if partner.type == "invoice" else partner.child_ids.filtered(
+                lambda child: child.type == "invoice" and not child.is_company)[:1]
+            recipients[partner.id] = next(
+                (candidate for candidate in (invoicing, partner) if candidate.email), partner.browse())
+        return recipients
 
     @api.model
-    def _render_letter(self, event):
-        """The formal letter of ``event`` as an attachment on the customer."""
-        content, report_format = self.env["ir.actions.report"]._render_qweb_pdf(
-            "credit_control.action_report_credit_dunning_letter", event.ids)
-        return self.env["ir.attachment"].create({
+    def _render_letters(self, events):
+        """The formal letter of each of ``events``, as attachments on the customers:
+        ``{event id: attachment}`` (a handful of wkhtmltopdf calls for the whole batch)."""
+        if not events:
+            return {}
+        contents, report_format = {}, "pdf"
+        # Letters that surely fit on a page are rendered together; longer ones alone (a
+        # multi-page letter in a batch would make it split in halves until found).
+        short = events.filtered(lambda event: len(event.line_ids) <= self._letter_page_lines)
+        chunks = list(split_every(self._letters_per_call, short.ids, events.browse)) + list(events - short)
+        for chunk in chunks:
+            rendered, report_format = render_per_record(
+                self.env, "credit_control.action_report_credit_dunning_letter", chunk)
+            contents.update(rendered)
+        attachments = self.env["ir.attachment"].create([{
             "name": f"{event.level_id.name} - {event.partner_id.name} - {event.date}.{report_format}",
-            "raw": content,
+            "raw": contents[event.id],
             "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
             "res_model": "res.partner",
             "res_id": event.partner_id.id,
-        })
+        } for event in events])
+        return dict(zip(events.ids, attachments))
 
     @api.model
-    def _send_email(self, event, template, recipient, letter):
-        """Queue the level's email (not sent inline) and keep it in the customer's chatter."""
-        rendered = template._generate_template(event.ids, ["subject", "body_html", "email_from"])[event.id]
-        return event.partner_id.message_post(
-            body=Markup(rendered["body_html"]), subject=rendered["subject"],
-            email_from=rendered.get("email_from") or None,
-            author_id=event.company_id.partner_id.id,
-            partner_ids=recipient.ids, attachment_ids=letter.ids,
-            message_type="comment", subtype_xmlid="mail.mt_comment",
-            force_send=False, notify_skip_followers=True)
+    def _reply_to(self, events):
+        """``{partner id: reply-to}`` of the customers of ``events``, computed as Odoo does for
+        a mass mailing (the catchall alias, else the company's address), once for the batch."""
+        partners = events.partner_id
+        company = events.company_id[:1]
+        return partners._notify_get_reply_to_batch(
+            defaults=dict.fromkeys(partners.ids, company.email_formatted),
+            author_ids=dict.fromkeys(partners.ids, company.partner_id.id))
 
     @api.model
-    def _schedule_activity(self, event, activity_type, summary, user):
-        return event.partner_id.activity_schedule(
-            activity_type_id=activity_type.id, summary=summary, user_id=user.id,
-            date_deadline=event.date,
-            note=Markup("<p>%s</p><p>%s</p>") % (event.name, self._invoice_summary(event)))
+    def _send_emails(self, events, recipients, letters):
+        """Queue one email per event from its level's template, in the recipient's language,
+        with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
+        is sent by the mail queue, never inline. Returns ``{event id: mail.message}``."""
+        if not events:
+            return {}
+        rendered = {}
+        by_template = defaultdict(list)
+        for event in events:
+            by_template[event.level_id._template_for(recipients[event.partner_id.id])].append(event.id)
+        for template, event_ids in by_template.items():
+            rendered.update(template._generate_template(event_ids, ["subject", "body_html", "email_from"]))
+        reply_to = self._reply_to(events)
+        mails = self.env["mail.mail"].create([{
+            "model": "res.partner",
+            "res_id": event.partner_id.id,
+            "record_name": event.partner_id.display_name,
+            "message_type": "email_outgoing",
+            "is_notification": True,
+            "auto_delete": False,
+            "author_id": event.company_id.partner_id.id,
+            "email_from": rendered[event.id].get("email_from") or event.company_id.email_formatted,
+            "reply_to": reply_to[event.partner_id.id],
+            "subject": rendered[event.id]["subject"],
+            "body_html": rendered[event.id]["body_html"],
+            "body": rendered[event.id]["body_html"],
+            "recipient_ids": [Command.set(recipients[event.partner_id.id].ids)],
+            "attachment_ids": [Command.set(letters[event.id].ids)] if event.id in letters else [],
+        } for event in events])
+        return {event.id: mail.mail_message_id for event, mail in zip(events, mails)}
 
     @api.model
-    def _hand_over(self, event):
-        """Legal hand-over: an activity for every credit manager and the collection flag."""
-        activity_type = self.env.ref("credit_control.mail_activity_credit_legal")
-        summary = self.env._("Hand %s over to legal action or a collection agency", event.partner_id.name)
-        activities = self.env["mail.activity"]
-        for manager in event.company_id._credit_managers() or self.env.user:
-            activities |= self._schedule_activity(event, activity_type, summary, manager)
-        event.partner_id.with_company(event.company_id).credit_in_collection = True
-        return activities
+    def _post_letters(self, events, letters):
+        """Put the letters that are not sent by email in the customers' chatter, to be posted:
+        ``{event id: mail.message}``."""
+        if not events:
+            return {}
+        reply_to = self._reply_to(events)
+        author = self.env.user.partner_id
+        messages = self.env["mail.message"].create([{
+            "model": "res.partner",
+            "res_id": event.partner_id.id,
+            "record_name": event.partner_id.display_name,
+            "message_type": "notification",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "reply_to": reply_to[event.partner_id.id],
+            "body": Markup("<p>%s</p>") % self.env._(
+                "Dunning letter (%(level)s) for %(invoices)s.",
+                level=event.level_id.name, invoices=self._invoice_summary(event)),
+            "attachment_ids": [Command.set(letters[event.id].ids)],
+        } for event in events])
+        return dict(zip(events.ids, messages))
+
+    @api.model
+    def _schedule_activities(self, events, mute):
+        """The activities of ``events``: the level's own, every credit manager's legal hand-over
+        and "post the letter" for customers without email; created together, without an
+        assignment email per activity (assignees see them in their activities).
+        Returns ``{event id: activities}``."""
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        legal_type = self.env.ref("credit_control.mail_activity_credit_legal")
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        managers = events.company_id._credit_managers()  # one company per batch
+        owners, vals_list = [], []
+
+        def add(event, activity_type, summary, user):
+            owners.append(event.id)
+            vals_list.append({
+                "res_model_id": partner_model, "res_id": event.partner_id.id,
+                "activity_type_id": activity_type.id, "summary": summary, "user_id": user.id,
+                "date_deadline": event.date,
+                "note": Markup("<p>%s</p><p>%s</p>") % (event.name, self._invoice_summary(event)),
+            })
+
+        mute_ids = set(mute.ids)
+        for event in events:
+            level = event.level_id
+            if event.id in mute_ids:
+                add(event, todo_type, self.env._("Post the dunning letter to %s", event.partner_id.display_name),
+                    self._responsible(event, managers))
+            if level.create_activity:
+                add(event, level.activity_type_id, level.activity_summary or level.name,
+                    level.activity_user_id or self._responsible(event, managers))
+            if level.legal_handover:
+                summary = self.env._("Hand %s over to legal action or a collection agency", event.partner_id.name)
+                for manager in managers or self.env.user:
+                    add(event, legal_type, summary, manager)
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        result = defaultdict(lambda: self.env["mail.activity"])
+        for event_id, activity in zip(owners, activities):
+            result[event_id] |= activity
+        return result
+
+    @api.model
+    def _put_on_hold(self, events):
+        """Credit hold with the level's reason, for the customers not on hold yet (audited)."""
+        for reason, group in events.grouped(lambda event: event.level_id.hold_reason).items():
+            partners = group.partner_id.filtered(lambda partner: not partner.credit_hold)
+            if partners:
+                # The audit log and the event record the hold: no tracking message per customer.
+                partners.with_context(mail_notrack=True).write(
+                    {"credit_hold": True, "credit_hold_reason": reason})
+
+    @api.model
+    def _mark_in_collection(self, events):
+        """Flag the customers handed over to legal collection."""
+        partners = events.partner_id.filtered(lambda partner: not partner.credit_in_collection)
+        if partners:
+            partners.with_context(mail_notrack=True).write({"credit_in_collection": True})
 
     @api.model
     def _charge_fee(self, event):

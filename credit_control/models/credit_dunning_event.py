@@ -49,6 +49,9 @@ class CreditDunningEvent(models.Model):
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True, ondelete="set null")
     activity_note = fields.Char(string="Activities", readonly=True)
     user_id = fields.Many2one("res.users", string="Run by", readonly=True, default=lambda self: self.env.user)
+    invoice_table = fields.Html(
+        compute="_compute_invoice_table", sanitize=False,
+        help="The invoices of the step as a table in the customer's language, for the email templates.")
 
     @api.depends("level_id.name", "partner_id.name")
     def _compute_name(self):
@@ -59,6 +62,21 @@ class CreditDunningEvent(models.Model):
     def _compute_invoice_ids(self):
         for event in self:
             event.invoice_ids = event.line_ids.move_id
+
+    @api.depends("line_ids", "partner_id.lang")
+    def _compute_invoice_table(self):
+        QWeb = self.env["ir.qweb"]
+        for event in self:
+            lang = event.partner_id.lang or self.env.lang or "en_US"
+            event.invoice_table = QWeb.with_context(lang=lang)._render(
+                "credit_control.credit_dunning_mail_invoice_table",
+                {"lines": event.line_ids, "zh": lang.startswith("zh")})
+
+    def mail_allowed_qweb_expressions(self):
+        # The dunning templates only read these fields: Odoo renders such templates without
+        # compiling QWeb per email, and lets non-technical editors change them.
+        return super().mail_allowed_qweb_expressions() + (
+            "object.company_id.name", "object.invoice_table", "object.amount_total")
 
     def write(self, vals):
         # Only the engine completes a pending event, once; nothing else ever changes one.

@@ -12,7 +12,7 @@ class CreditDunningEventLine(models.Model):
 
     _name = "credit.dunning.event.line"
     _description = "Dunning Event Invoice"
-    _order = "event_id, days_overdue desc, id"
+    _order = "days_overdue desc, id"  # no many2one here: ordering by it would join the events
 
     event_id = fields.Many2one("credit.dunning.event", required=True, readonly=True, index=True,
                                ondelete="cascade")

@@ -1,1 +1,2 @@
 from . import xlsx_writer
+from . import pdf_batch

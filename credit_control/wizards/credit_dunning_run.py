@@ -38,6 +38,7 @@ class CreditDunningRun(models.TransientModel):
         self.ensure_one()
         engine = self.env["credit.dunning.engine"].sudo()  # the plan needs every invoice; it writes nothing
         steps = engine._plan(self._companies(), self.date, self._partners())
+        recipients = engine._email_recipients(self.env["res.partner"].browse({step.partner.id for step in steps}))
         self.line_ids = [Command.clear()] + [Command.create({
             "company_id": step.company.id,
             "partner_id": step.partner.id,
@@ -46,7 +47,7 @@ class CreditDunningRun(models.TransientModel):
             "max_days_overdue": max(row["days_overdue"] for row in step.rows),
             "currency_id": step.company.currency_id.id,
             "amount": step.amount,
-            "has_email": bool(engine._email_recipient(step.partner.with_company(step.company))),
+            "has_email": bool(recipients[step.partner.id]),
         }) for step in steps]
 
     def _action_reopen(self):
