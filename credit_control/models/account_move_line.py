@@ -12,5 +12,5 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     _credit_open_partner_idx = models.Index(
-        "(partner_id, company_id) INCLUDE (amount_residual, date_maturity, date, account_id)"
+        "(partner_id, company_id) INCLUDE (amount_residual, date_maturity, date, account_id, move_id)"
         " WHERE NOT reconciled AND parent_state = 'posted' AND amount_residual != 0")

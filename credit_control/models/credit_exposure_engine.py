@@ -36,8 +36,9 @@ class CreditExposureEngine(models.AbstractModel):
         """SQL condition on ``aml`` selecting open, posted receivable lines."""
         return SQL(
             "aml.parent_state = 'posted' AND NOT aml.reconciled AND aml.amount_residual != 0"
-            " AND aml.account_id IN (SELECT id FROM account_account"
-            " WHERE account_type = 'asset_receivable')"
+            # an array computed once, not a join per line
+            " AND aml.account_id = ANY(ARRAY(SELECT id FROM account_account"
+            " WHERE account_type = 'asset_receivable'))"
         )
 
     @api.model
