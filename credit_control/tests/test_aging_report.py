@@ -79,6 +79,19 @@ class TestAgingReport(CreditCommon):
         self.assertEqual(sum(r["total"] for r in rows.values()), 1900.0)
         self.assertAlmostEqual(1900.0, self.receivable_balance(date(2026, 5, 31)))
 
+    def test_stored_residuals_used_only_when_current(self):
+        """As of today the open amounts are read from the stored residuals; the rows are the
+        same as the ones rebuilt from every reconciliation, in both currencies."""
+        today = self.wizard(group_by="currency")
+        self.assertTrue(today._residuals_are_current())
+        self.assertFalse(self.wizard(date=date(2026, 6, 15))._residuals_are_current())  # paid 20 June
+        rows = today._build_rows()
+        with patch.object(type(today), "_residuals_are_current", return_value=False):
+            rebuilt = today._build_rows()
+        self.assertEqual(rows, rebuilt)
+        self.assertEqual({row["doc_currency"]: row["total_currency"] for row in rows},
+                         {self.currency.name: 300.0, self.other_currency.name: 4800.0})
+
     def test_custom_buckets_and_group_by_currency(self):
         wizard = self.wizard(bucket_boundaries="10, 75", group_by="currency")
         self.assertEqual(wizard._bucket_labels(), ["Current", "1-10", "11-75", "> 75"])
