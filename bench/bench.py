@@ -113,6 +113,15 @@ class Env:
         finally:
             conn.close()
 
+    def settle(self, db):
+        """VACUUM ANALYZE the tables every side reads, so that both sides are measured on the
+        same statistics and visibility map (a copied database has neither: PostgreSQL keeps no
+        activity counters for it, so autovacuum would not start before the measurement)."""
+        t0 = time.monotonic()
+        self.sql("VACUUM (ANALYZE) account_move_line, account_move, account_partial_reconcile,"
+                 " res_partner, sale_order, sale_order_line", db=db)
+        log(f"vacuum analyze {db}: {time.monotonic() - t0:.0f} s")
+
     def db_exists(self, db):
         return bool(self.sql("SELECT 1 FROM pg_database WHERE datname = %s", [db]))
 
@@ -855,6 +864,8 @@ def main_orchestrator(args):
     if args.build_only:
         log(f"built in {time.monotonic() - started:.0f} s: {steps}")
         return
+    for side in ("ours",) if args.no_compare or facts["oca"].get("error") else ("ours", "oca"):
+        e.settle(e.dbs[side])
     log("measuring credit_control")
     out = os.path.join(e.work, f"{e.key}_measure_ours.json")
     rc, res = e.worker("measure-ours", "ours", e.dbs["ours"], out, timeout=args.timeout)
