@@ -424,14 +424,17 @@ class CreditDunningEngine(models.AbstractModel):
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         managers = events.company_id._credit_managers()  # one company per batch
         owners, vals_list = [], []
+        notes = {}  # one note per event, however many activities it gets
 
         def add(event, activity_type, summary, user):
+            if event.id not in notes:
+                notes[event.id] = Markup("<p>%s</p><p>%s</p>") % (event.name, self._invoice_summary(event))
             owners.append(event.id)
             vals_list.append({
                 "res_model_id": partner_model, "res_id": event.partner_id.id,
                 "activity_type_id": activity_type.id, "summary": summary, "user_id": user.id,
                 "date_deadline": event.date,
-                "note": Markup("<p>%s</p><p>%s</p>") % (event.name, self._invoice_summary(event)),
+                "note": notes[event.id],
             })
 
         mute_ids = set(mute.ids)
