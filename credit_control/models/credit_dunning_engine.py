@@ -13,6 +13,11 @@ from ..reports.pdf_batch import render_per_record
 
 _logger = logging.getLogger(__name__)
 
+# Errors that come from another transaction, not from the customers: the batch is taken again.
+CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
+# First key of the per-customer advisory locks of dunning runs (the second is the customer id).
+ADVISORY_LOCK_SPACE = 20_584_417
+
 
 @dataclass
 class DunningStep:
@@ -40,32 +45,45 @@ class CreditDunningEngine(models.AbstractModel):
     created together and queued in the same transaction as the events' ``done`` state, so that
     a rerun (the same day, after a crash, or concurrently) never repeats a step and resumes the
     pending ones. A batch that fails is split until only the failing customers' events fail.
+    Batches hold whole customers and are locked, so several runs can complete them side by
+    side: the daily job and the executor job it triggers use both of Odoo's cron workers.
     """
 
     _name = "credit.dunning.engine"
     _description = "Dunning Engine"
 
     _batch_size = 2000  # events completed per transaction
+    _max_collisions = 10  # batches taken again after colliding with another run, per run
     _letters_per_call = 250  # letters rendered per wkhtmltopdf call
     _letter_page_lines = 12  # invoices that surely fit on the first page of a letter
 
     # ------------------------------------------------------------------ entry points
     @api.model
     def _cron_run_dunning(self):
-        """Daily job: every company, committing after each batch (``ir.cron`` progress)."""
+        """Daily job: every company, committing after each batch (``ir.cron`` progress).
+
+        Once the run is planned, the executor job is triggered: with Odoo's two cron workers
+        the pending events are then completed by both, side by side.
+        """
         self._run(self.env["res.company"].search([]), commit=True)
+
+    @api.model
+    def _cron_execute_dunning(self):
+        """Executor job: complete the pending events of every company alongside the daily
+        job (and whatever an interrupted run left pending)."""
+        self.sudo()._execute_pending(self.env["res.company"].search([]), commit=True)
 
     @api.model
     def _run_manual(self, companies, partners=None):
         """A manager's *Run now*, in the caller's transaction.
 
-        The cron job's own lock does not cover a manual run: take the job's row lock, which the
-        running job holds, so that the two never run at the same time.
+        The cron jobs' own locks do not cover a manual run: take the jobs' row locks, which
+        running jobs hold, so that the scheduled dunning and a manual run never overlap.
         """
         if not self.env.user.has_group("credit_control.group_credit_manager"):
             raise AccessError(self.env._("Only a credit manager can run the dunning."))
-        cron = self.env.ref("credit_control.ir_cron_credit_dunning").sudo()
-        if not cron.try_lock_for_update():
+        crons = self._crons()
+        if crons.try_lock_for_update() != crons:
             raise UserError(self.env._(
                 "The scheduled dunning is running right now. Try again in a few minutes."))
         return self._run(companies, partners=partners)
@@ -77,8 +95,15 @@ class CreditDunningEngine(models.AbstractModel):
         # behalf of the company; callers are the cron or a checked credit manager.
         self = self.sudo()
         date = date or fields.Date.context_today(self)
-        self._create_pending_events(self._plan(companies, date, partners), date)
+        events = self._create_pending_events(self._plan(companies, date, partners), date)
+        if commit and len(events) > self._batch_size:
+            self.env.ref("credit_control.ir_cron_credit_dunning_execute")._trigger()
         return self._execute_pending(companies, partners, commit)
+
+    @api.model
+    def _crons(self):
+        return (self.env.ref("credit_control.ir_cron_credit_dunning")
+                | self.env.ref("credit_control.ir_cron_credit_dunning_execute")).sudo()
 
     # ------------------------------------------------------------------ planning
     @api.model
@@ -202,49 +227,96 @@ class CreditDunningEngine(models.AbstractModel):
             ) for step in steps),
         ), log_exceptions=False)
         event_ids = [row[0] for row in cr.fetchall()]
-        cr.execute(SQL(
-            """
-            INSERT INTO credit_dunning_event_line
-                   (event_id, state, date, partner_id, company_id, level_id, move_id, date_due,
-                    days_overdue, currency_id, amount_residual, amount_residual_company,
-                    create_uid, write_uid, create_date, write_date)
-            VALUES %s
-            """,
-            SQL(", ").join(SQL(
-                "(%s, 'pending', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-                event_id, date, step.partner.id, step.company.id, step.level.id, row["move_id"],
-                row["date_due"], row["days_overdue"], row["currency_id"], row["amount_residual"],
-                row["amount_company"], uid, uid,
-            ) for event_id, step in zip(event_ids, steps) for row in step.rows),
-        ), log_exceptions=False)
+        lines = [SQL(
+            "(%s, 'pending', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+            event_id, date, step.partner.id, step.company.id, step.level.id, row["move_id"],
+            row["date_due"], row["days_overdue"], row["currency_id"], row["amount_residual"],
+            row["amount_company"], uid, uid,
+        ) for event_id, step in zip(event_ids, steps) for row in step.rows]
+        if lines:
+            cr.execute(SQL(
+                """
+                INSERT INTO credit_dunning_event_line
+                       (event_id, state, date, partner_id, company_id, level_id, move_id, date_due,
+                        days_overdue, currency_id, amount_residual, amount_residual_company,
+                        create_uid, write_uid, create_date, write_date)
+                VALUES %s
+                """, SQL(", ").join(lines)), log_exceptions=False)
         return event_ids
 
     # ------------------------------------------------------------------ execution
     @api.model
     def _execute_pending(self, companies, partners=None, commit=False):
         """Complete the pending events of ``companies`` (this run's and any left by a crash),
-        a batch at a time."""
-        Event = self.env["credit.dunning.event"]
-        domain = [("state", "=", "pending"), ("company_id", "in", companies.ids)]
-        if partners is not None:
-            domain.append(("partner_id", "in", partners.commercial_partner_id.ids))
-        executed = Event
+        a batch at a time.
+
+        With ``commit``, each batch is its own transaction and other runs may complete batches
+        at the same time (the executor job): a batch that collides with one of theirs is
+        rolled back and taken again.
+        """
+        executed = self.env["credit.dunning.event"]
+        collisions = 0
         while True:
-            batch = Event.search(domain, limit=self._batch_size, order="id")
-            if commit and not self.env["ir.cron"]._commit_progress(remaining=Event.search_count(domain)):
+            if commit and not self.env["ir.cron"]._commit_progress(
+                    remaining=self._count_pending(companies, partners)):
                 break  # out of time: the scheduler calls the job again
-            locked = batch.try_lock_for_update().filtered_domain(domain)
-            if not locked:
-                break  # nothing left, or what is left is being executed by another run
-            for company, events in locked.grouped("company_id").items():
-                self.with_company(company)._execute_events(events.with_company(company))
-            executed |= locked
+            try:
+                batch = self._take_batch(companies, partners)
+                if not batch:
+                    break  # nothing left, or what is left is being completed by another run
+                for company, events in batch.grouped("company_id").items():
+                    self.with_company(company)._execute_events(events.with_company(company))
+            except CONCURRENCY_ERRORS:
+                if not commit or collisions >= self._max_collisions:
+                    raise
+                collisions += 1
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                continue
+            executed |= batch
             if commit:
-                self.env["ir.cron"]._commit_progress(len(locked))
+                self.env["ir.cron"]._commit_progress(len(batch))
             # Keep memory bounded: what this batch loaded is not needed by the next one.
             self.env.invalidate_all()
         return executed
+
+    @api.model
+    def _count_pending(self, companies, partners=None):
+        return self.env["credit.dunning.event"].search_count(self._pending_domain(companies, partners))
+
+    @api.model
+    def _pending_domain(self, companies, partners=None):
+        domain = [("state", "=", "pending"), ("company_id", "in", companies.ids)]
+        if partners is not None:
+            domain.append(("partner_id", "in", partners.commercial_partner_id.ids))
+        return domain
+
+    @api.model
+    def _take_batch(self, companies, partners=None):
+        """Lock the next pending events to complete and return them: whole customers, and no
+        customer another run is completing (two runs must never write the same customer).
+
+        Rows another run has locked are skipped; a customer cut by the batch limit is left for
+        the next batch; a per-customer advisory lock, held until the transaction ends, keeps
+        out the rare customer whose remaining events another run is completing.
+        """
+        Event = self.env["credit.dunning.event"]
+        query = Event._search(self._pending_domain(companies, partners))
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT credit_dunning_event.id, credit_dunning_event.partner_id
+              FROM %s WHERE %s
+             ORDER BY credit_dunning_event.partner_id, credit_dunning_event.id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """, query.from_clause, query.where_clause, self._batch_size))
+        if len(rows) == self._batch_size and rows[0][1] != rows[-1][1]:
+            rows = [row for row in rows if row[1] != rows[-1][1]]
+        free = {partner_id for (partner_id,) in self.env.execute_query(SQL(
+            "SELECT p FROM unnest(%s::int[]) AS p WHERE pg_try_advisory_xact_lock(%s, p)",
+            sorted({partner_id for _id, partner_id in rows}), ADVISORY_LOCK_SPACE))}
+        return Event.browse([event_id for event_id, partner_id in rows if partner_id in free])
 
     @api.model
     def _execute_events(self, events):
@@ -252,8 +324,9 @@ class CreditDunningEngine(models.AbstractModel):
         cause it, which are recorded as failed while the others are done."""
         try:
             with self.env.cr.savepoint():
-                for event, values in self._perform(events).items():
-                    event.write(values)
+                self._complete(self._perform(events))
+        except CONCURRENCY_ERRORS:
+            raise  # not the customers' fault: the whole batch is taken again (see _execute_pending)
         except Exception as error:  # noqa: BLE001 - any failure of one customer is recorded, the run goes on
             if len(events) > 1:
                 half = len(events) // 2
@@ -263,6 +336,48 @@ class CreditDunningEngine(models.AbstractModel):
             _logger.warning("Dunning event %s for %s failed", events.id, events.partner_id.display_name,
                             exc_info=True)
             events.write({"state": "failed", "error": str(error) or repr(error)})
+
+    @api.model
+    def _complete(self, values):
+        """Record the outcome of performed events, ``{event: values}``, in one statement.
+
+        An event is written once, by the engine, when performed; with thousands per batch the
+        ORM would issue one update per event (their values all differ) and recompute the state
+        of every line: one ``UPDATE ... FROM (VALUES ...)`` instead, and the lines' stored state
+        follows in a second one.
+        """
+        if not values:
+            return
+        self.env.flush_all()
+        fnames = ["state", "channel", "error", "mail_message_id", "letter_attachment_id", "fee_move_id",
+                  "activity_note"]
+        types = {"mail_message_id": "int4", "letter_attachment_id": "int4", "fee_move_id": "int4"}
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", event.id, SQL(", ").join(
+                SQL("%s::%s", vals[fname] or None, SQL(types.get(fname, "varchar"))) for fname in fnames))
+            for event, vals in values.items())
+        ids = [event.id for event in values]
+        self.env.cr.execute(SQL(
+            """
+            UPDATE credit_dunning_event e
+               SET %(assign)s, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+              FROM (VALUES %(rows)s) AS v(id, %(columns)s)
+             WHERE e.id = v.id AND e.state = 'pending'
+            """,
+            assign=SQL(", ").join(SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f)) for f in fnames),
+            uid=self.env.uid, rows=rows,
+            columns=SQL(", ").join(SQL.identifier(f) for f in fnames),
+        ))
+        if self.env.cr.rowcount != len(ids):
+            raise UserError(self.env._("Another run completed some of these dunning events meanwhile."))
+        self.env.cr.execute(SQL(
+            """
+            UPDATE credit_dunning_event_line l SET state = e.state
+              FROM credit_dunning_event e
+             WHERE l.event_id = e.id AND e.id = ANY(%s)
+            """, ids))
+        self.env["credit.dunning.event"].browse(ids).invalidate_recordset([*fnames, "write_uid", "write_date"])
+        self.env["credit.dunning.event.line"].invalidate_model(["state"])
 
     @api.model
     def _perform(self, events):

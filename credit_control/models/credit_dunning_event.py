@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 EVENT_STATES = [
     ("pending", "Pending"),
@@ -65,12 +66,20 @@ class CreditDunningEvent(models.Model):
 
     @api.depends("line_ids", "partner_id.lang")
     def _compute_invoice_table(self):
+        """Render the invoice table of each event in its customer's language; the amounts are
+        formatted here (the QWeb monetary widget costs more than the rest of the email)."""
         QWeb = self.env["ir.qweb"]
         for event in self:
             lang = event.partner_id.lang or self.env.lang or "en_US"
+            lang_env = self.env(context=dict(self.env.context, lang=lang))
+            rows = [{
+                "invoice": line.move_id.name,
+                "date_due": line.date_due,
+                "days": line.days_overdue,
+                "amount": formatLang(lang_env, line.amount_residual, currency_obj=line.currency_id),
+            } for line in event.line_ids]
             event.invoice_table = QWeb.with_context(lang=lang)._render(
-                "credit_control.credit_dunning_mail_invoice_table",
-                {"lines": event.line_ids, "zh": lang.startswith("zh")})
+                "credit_control.credit_dunning_mail_invoice_table", {"rows": rows, "zh": lang.startswith("zh")})
 
     def mail_allowed_qweb_expressions(self):
         # The dunning templates only read these fields: Odoo renders such templates without

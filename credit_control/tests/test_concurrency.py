@@ -5,11 +5,13 @@ requests would: fixtures are committed through their own cursor and removed afte
 """
 import threading
 
-from odoo import Command, SUPERUSER_ID, api
+from odoo import Command, SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.credit_control.models.credit_dunning_engine import ADVISORY_LOCK_SPACE, DunningStep
 
 
 @tagged("post_install", "-at_install", "credit_commit")
@@ -96,3 +98,54 @@ class TestConcurrentConfirmation(TransactionCase):
             thread.join(timeout=120)
         self.assertEqual(sorted(outcome.values()), ["blocked"] * 2 + ["confirmed"] * 3)
         self.assertEqual(sorted(self._states(order_ids)), ["draft"] * 2 + ["sale"] * 3)
+
+
+@tagged("post_install", "-at_install", "credit_commit")
+class TestConcurrentDunningBatches(TransactionCase):
+    """Two dunning runs complete pending events side by side (the daily job and the executor
+    job): each batch holds whole customers, and no customer is in two runs' batches at once."""
+
+    def setUp(self):
+        super().setUp()
+        self.engine_class = type(self.env["credit.dunning.engine"])
+        self.patch(self.engine_class, "_batch_size", 3)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            levels = env.ref("credit_control.credit_dunning_procedure_standard").level_ids.sorted("days_overdue")
+            partners = env["res.partner"].create([{"name": f"Batch Co {i}", "is_company": True} for i in range(4)])
+            # Customer 0 has two pending steps (two levels), the others one each.
+            steps = [DunningStep(env.company, partners[0], levels[0]), DunningStep(env.company, partners[0], levels[1])]
+            steps += [DunningStep(env.company, partner, levels[0]) for partner in partners[1:]]
+            event_ids = env["credit.dunning.engine"]._insert_events(steps, fields.Date.today())
+            self.partner_ids, self.company_id = partners.ids, env.company.id
+        self.addCleanup(self._drop_fixture, event_ids)
+
+    def _drop_fixture(self, event_ids):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM credit_dunning_event WHERE id = ANY(%s)", [event_ids])
+            api.Environment(cr, SUPERUSER_ID, {})["res.partner"].browse(self.partner_ids).unlink()
+
+    def _take(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env["res.company"].browse(self.company_id)
+        partners = env["res.partner"].browse(self.partner_ids)
+        return [event.partner_id.id for event in env["credit.dunning.engine"]._take_batch(company, partners)]
+
+    def test_runs_take_whole_distinct_customers(self):
+        p0, p1, p2, p3 = self.partner_ids
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b, self.registry.cursor() as cr_c:
+            # A's three rows end with customer 1, whose further events could lie beyond the
+            # limit: A takes customer 0's two events only (and leaves customer 1 locked).
+            self.assertEqual(self._take(cr_a), [p0, p0])
+            # Another run holds customer 3 (advisory lock): B skips A's rows and customer 3.
+            cr_c.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_SPACE, p3])
+            self.assertEqual(self._take(cr_b), [p2])
+            cr_b.rollback()
+            cr_c.rollback()
+            # A's batch ends: its customers are free again (still pending: A completed nothing).
+            cr_a.rollback()
+            self.assertEqual(self._take(cr_b), [p0, p0])
+            # Customer 1, cut from B's batch again, stays locked by B until B's batch ends.
+            self.assertEqual(self._take(cr_c), [p2, p3])
+            cr_b.rollback()
+            cr_c.rollback()

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2 import IntegrityError
+from psycopg2 import IntegrityError, errors as pg_errors
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -400,3 +400,31 @@ class TestDunning(CreditCommon):
         self.assertLess(per_group, 6)  # batched: no query per event left
         _logger.info("dunning: 12 groups (24 invoices) in %.2fs, plan %s queries, %.1f queries per group",
                      elapsed, plan_queries, per_group)
+
+    def test_collision_with_another_run_retakes_the_batch(self):
+        """A batch that collides with another run's transaction is not the customers' fault:
+        the daily job rolls it back and takes it again, nothing is marked failed."""
+        self.invoice(self.customer, 100.0, due=date.today() - timedelta(days=8))
+        original = CreditDunningEngine._execute_events
+        calls = []
+
+        def colliding(engine, events):
+            calls.append(events.ids)
+            if len(calls) == 1:
+                raise pg_errors.SerializationFailure("could not serialize access due to concurrent update")
+            return original(engine, events)
+
+        cron = self.env.ref("credit_control.ir_cron_credit_dunning")
+        with patch.object(CreditDunningEngine, "_execute_events", colliding), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        event = self.dunning_events(self.customer)
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0], calls[1])
+        self.assertEqual(event.state, "done")
+        self.assertEqual(len(self.mails(self.customer)), 1)
+        # A manual run has no other transaction to retry in: the collision is the caller's error.
+        self.invoice(self.customer, 50.0, due=date.today() - timedelta(days=9))
+        calls.clear()
+        with patch.object(CreditDunningEngine, "_execute_events", colliding), \
+                self.assertRaises(pg_errors.SerializationFailure):
+            self.run_dunning(date.today())
