@@ -516,6 +516,54 @@ class Worker:
             cr.commit()
         self.result.update(summary=summary)
 
+    # ------------------------------------------------------------------ the daily dunning job
+    def do_dunning_job(self):
+        """One of the two cron workers running the daily dunning job on a committed copy of the
+        database (``--role main``: the daily job, which plans, triggers the executor job and
+        completes batches; ``--role executor``: the second cron worker, which runs the
+        executor job once it is triggered, as Odoo's scheduler would). Waits for the
+        orchestrator's go on stdin, so that loading the registry (done once by a running
+        cron worker) is not measured."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            executor = env.ref("credit_control.ir_cron_credit_dunning_execute")
+            cr.commit()
+            print("READY", flush=True)
+            sys.stdin.readline()
+            with RssSampler() as rss:
+                started = time.time()
+                q0 = cr.sql_log_count
+                ran = True
+                if self.args.role == "main":
+                    env["credit.dunning.engine"]._cron_run_dunning()
+                else:
+                    ran = self._wait_for_trigger(cr, executor.id)
+                    q0 = cr.sql_log_count  # the polling is the scheduler's, not the job's
+                    if ran:
+                        env["credit.dunning.engine"]._cron_execute_dunning()
+                cr.commit()
+                ended = time.time()
+        self.result.update(role=self.args.role, ran=ran, started=started, ended=ended,
+                           queries=cr.sql_log_count - q0, peak_rss_mib=round(rss.peak / 2**20, 1))
+
+    def _wait_for_trigger(self, cr, cron_id):
+        """Poll for the executor job's trigger as a cron worker would be woken up by it; give up
+        when the daily job has ended without triggering it (a run of one batch or less)."""
+        while True:
+            cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s RETURNING id", [cron_id])
+            found = bool(cr.fetchall())
+            cr.commit()
+            if found:
+                return True
+            try:
+                with open(self.args.main_out) as f:
+                    if json.load(f).get("ended"):
+                        return False
+            except ValueError:
+                pass  # read while the daily job's worker was writing it
+
+            time.sleep(0.05)
+
     # ------------------------------------------------------------------ measurements
     def _bench_info(self, env):
         from bench import datagen  # noqa: PLC0415
@@ -846,6 +894,66 @@ def compare_totals(summary):
     return out
 
 
+def measure_dunning_job(e, args):
+    """The daily dunning job as it runs in production: on a committed copy of our database, one
+    cron worker runs the daily job and a second one the executor job it triggers (Odoo starts
+    two cron workers by default). Wall time from the go to the end of the later worker."""
+    name = "dunning: daily job, two cron workers"
+    db = e.dbs["ours"] + "_job"
+    t0 = time.monotonic()
+    e.copy(e.dbs["ours"], db)
+    log(f"copied {e.dbs['ours']} to {db} in {time.monotonic() - t0:.0f} s")
+    outs = {role: os.path.join(e.work, f"{e.key}_dunning_job_{role}.json") for role in ("main", "executor")}
+    procs = {}
+    try:
+        for role in ("main", "executor"):
+            procs[role] = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--worker", "dunning-job", "--role", role,
+                 "--main-out", outs["main"], "--conf", e.confs["ours"], "--db", db, "--out", outs[role],
+                 "--scale", args.scale], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for role, proc in procs.items():
+            line = "?"
+            while line and line.strip() != "READY":  # skip anything the worker printed first
+                line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the {role} dunning job worker ended before it was ready")
+        go = time.time()
+        for proc in procs.values():
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        for proc in procs.values():
+            proc.communicate(timeout=args.timeout)
+        res = {}
+        for role, out in outs.items():
+            with open(out) as f:
+                res[role] = json.load(f)
+        if not all(r.get("ok") for r in res.values()):
+            return {"status": "error", "error": "; ".join(r.get("error", "") for r in res.values() if not r.get("ok"))}
+        states = dict(e.sql("SELECT state, count(*) FROM credit_dunning_event GROUP BY state", db=db))
+        emails = e.sql("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'", db=db)[0][0]
+        elapsed = max(r["ended"] for r in res.values()) - go
+        rec = {"status": "ok", "runs": 1, "median_ms": round(elapsed * 1000, 1),
+               "min_ms": round(elapsed * 1000, 1), "max_ms": round(elapsed * 1000, 1),
+               "queries": sum(r["queries"] for r in res.values()),
+               "peak_rss_mib": max(r["peak_rss_mib"] for r in res.values()),
+               "dunning_events": states, "emails_queued": emails,
+               "executor_ran": res["executor"]["ran"],
+               "workers": {role: {k: r[k] for k in ("queries", "peak_rss_mib")} | {
+                   "seconds": round(r["ended"] - go, 1)} for role, r in res.items()},
+               "note": "single run on a committed copy; peak RSS is the larger of the two workers"}
+    except Exception as exc:  # noqa: BLE001 - reported, never hidden
+        rec = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+        e.drop(db)
+    log(f"  {name}: " + (f"{rec['median_ms'] / 1000:.1f} s, events {rec['dunning_events']}, "
+                         f"{rec['emails_queued']} emails queued, workers {rec['workers']}"
+                         if rec["status"] == "ok" else rec["error"]))
+    return name, rec
+
+
 def _mark_unfinished(res, rc, timeout):
     for rec in res.get("measurements", {}).values():
         if rec.get("status") == "running":
@@ -873,6 +981,10 @@ def main_orchestrator(args):
     if rc:
         summary["ours"]["exit"] = rc
         _mark_unfinished(res, rc, args.timeout)
+    if res.get("measurements", {}).get("dunning run over all overdue invoices", {}).get("status") != "unavailable":
+        log("measuring the daily dunning job with two cron workers")
+        name, rec = measure_dunning_job(e, args)
+        summary["ours"].setdefault("measurements", {})[name] = rec
     if not args.no_compare:
         if facts["oca"].get("error"):
             summary["oca"] = {"error": facts["oca"]["error"], "measurements": {}}
@@ -915,6 +1027,8 @@ def main():
     parser.add_argument("--conf", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--role", help=argparse.SUPPRESS)
+    parser.add_argument("--main-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tiny:
         args.scale = "XS"

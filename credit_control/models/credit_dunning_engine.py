@@ -52,7 +52,7 @@ class CreditDunningEngine(models.AbstractModel):
     _name = "credit.dunning.engine"
     _description = "Dunning Engine"
 
-    _batch_size = 2000  # events completed per transaction
+    _batch_size = 1000  # events completed per transaction
     _max_collisions = 10  # batches taken again after colliding with another run, per run
     _letters_per_call = 250  # letters rendered per wkhtmltopdf call
     _letter_page_lines = 12  # invoices that surely fit on the first page of a letter
