@@ -102,6 +102,7 @@ class CreditDunningEngine(models.AbstractModel):
 
     @api.model
     def _crons(self):
+        """The daily job and its executor job, which a manual run must not overlap."""
         return (self.env.ref("credit_control.ir_cron_credit_dunning")
                 | self.env.ref("credit_control.ir_cron_credit_dunning_execute")).sudo()
 
@@ -208,32 +209,40 @@ class CreditDunningEngine(models.AbstractModel):
 
     @api.model
     def _insert_events(self, steps, date):
-        """Insert the pending events of ``steps`` and their lines; return the event ids in order."""
+        """Insert the pending events of ``steps`` and their lines; return the event ids in order.
+
+        Values are passed as one array per column (``unnest``): a statement of thousands of
+        rows is then built and sent without formatting each row.
+        """
         cr, uid = self.env.cr, self.env.uid
         cr.execute(SQL(
             """
             INSERT INTO credit_dunning_event
                    (date, partner_id, company_id, procedure_id, level_id, currency_id, amount_total,
                     channel, state, user_id, create_uid, write_uid, create_date, write_date)
-            VALUES %s
-            RETURNING id
+            SELECT %(date)s, t.partner_id, t.company_id, t.procedure_id, t.level_id, t.currency_id,
+                   t.amount_total, t.channel, 'pending', %(uid)s, %(uid)s, %(uid)s,
+                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM unnest(%(partners)s::int[], %(companies)s::int[], %(procedures)s::int[],
+                          %(levels)s::int[], %(currencies)s::int[], %(amounts)s::numeric[],
+                          %(channels)s::varchar[])
+                   AS t(partner_id, company_id, procedure_id, level_id, currency_id, amount_total, channel)
+            RETURNING id, partner_id, company_id, level_id
             """,
-            SQL(", ").join(SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, 'pending', %s, %s, %s,"
-                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-                date, step.partner.id, step.company.id, step.level.procedure_id.id, step.level.id,
-                step.company.currency_id.id, step.company.currency_id.round(step.amount),
-                step.level.channel, uid, uid, uid,
-            ) for step in steps),
+            date=date, uid=uid,
+            partners=[step.partner.id for step in steps],
+            companies=[step.company.id for step in steps],
+            procedures=[step.level.procedure_id.id for step in steps],
+            levels=[step.level.id for step in steps],
+            currencies=[step.company.currency_id.id for step in steps],
+            amounts=[step.company.currency_id.round(step.amount) for step in steps],
+            channels=[step.level.channel for step in steps],
         ), log_exceptions=False)
-        event_ids = [row[0] for row in cr.fetchall()]
-        lines = [SQL(
-            "(%s, 'pending', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-            event_id, date, step.partner.id, step.company.id, step.level.id, row["move_id"],
-            row["date_due"], row["days_overdue"], row["currency_id"], row["amount_residual"],
-            row["amount_company"], uid, uid,
-        ) for event_id, step in zip(event_ids, steps) for row in step.rows]
+        # A step is one (customer, company, level): map the new ids back to the steps.
+        ids = {(partner_id, company_id, level_id): event_id
+               for event_id, partner_id, company_id, level_id in cr.fetchall()}
+        event_ids = [ids[step.partner.id, step.company.id, step.level.id] for step in steps]
+        lines = [(event_id, step, row) for event_id, step in zip(event_ids, steps) for row in step.rows]
         if lines:
             cr.execute(SQL(
                 """
@@ -241,8 +250,28 @@ class CreditDunningEngine(models.AbstractModel):
                        (event_id, state, date, partner_id, company_id, level_id, move_id, date_due,
                         days_overdue, currency_id, amount_residual, amount_residual_company,
                         create_uid, write_uid, create_date, write_date)
-                VALUES %s
-                """, SQL(", ").join(lines)), log_exceptions=False)
+                SELECT t.event_id, 'pending', %(date)s, t.partner_id, t.company_id, t.level_id,
+                       t.move_id, t.date_due, t.days_overdue, t.currency_id, t.amount_residual,
+                       t.amount_company, %(uid)s, %(uid)s,
+                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM unnest(%(events)s::int[], %(partners)s::int[], %(companies)s::int[],
+                              %(levels)s::int[], %(moves)s::int[], %(dues)s::date[], %(days)s::int[],
+                              %(currencies)s::int[], %(residuals)s::numeric[], %(company_amounts)s::numeric[])
+                       AS t(event_id, partner_id, company_id, level_id, move_id, date_due, days_overdue,
+                            currency_id, amount_residual, amount_company)
+                """,
+                date=date, uid=uid,
+                events=[event_id for event_id, _step, _row in lines],
+                partners=[step.partner.id for _id, step, _row in lines],
+                companies=[step.company.id for _id, step, _row in lines],
+                levels=[step.level.id for _id, step, _row in lines],
+                moves=[row["move_id"] for _id, _step, row in lines],
+                dues=[row["date_due"] for _id, _step, row in lines],
+                days=[row["days_overdue"] for _id, _step, row in lines],
+                currencies=[row["currency_id"] for _id, _step, row in lines],
+                residuals=[row["amount_residual"] for _id, _step, row in lines],
+                company_amounts=[row["amount_company"] for _id, _step, row in lines],
+            ), log_exceptions=False)
         return event_ids
 
     # ------------------------------------------------------------------ execution
