@@ -35,11 +35,15 @@ class CreditExposureEngine(models.AbstractModel):
     def _receivable_line_condition(self):
         """SQL condition on ``aml`` selecting open, posted receivable lines."""
         return SQL(
-            "aml.parent_state = 'posted' AND NOT aml.reconciled AND aml.amount_residual != 0"
-            # an array computed once, not a join per line
-            " AND aml.account_id = ANY(ARRAY(SELECT id FROM account_account"
-            " WHERE account_type = 'asset_receivable'))"
-        )
+            "aml.parent_state = 'posted' AND NOT aml.reconciled AND aml.amount_residual != 0 AND %s",
+            self._receivable_account_condition())
+
+    @api.model
+    def _receivable_account_condition(self):
+        """SQL condition on ``aml``: its account is a receivable account (as an array computed
+        once, not a join per line)."""
+        return SQL("aml.account_id = ANY(ARRAY(SELECT id FROM account_account"
+                   " WHERE account_type = 'asset_receivable'))")
 
     @api.model
     def _overdue_line_condition(self, date):

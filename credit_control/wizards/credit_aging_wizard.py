@@ -183,14 +183,14 @@ class CreditAgingWizard(models.TransientModel):
               JOIN account_move am ON am.id = aml.move_id
               LEFT JOIN res_partner p ON p.id = aml.partner_id
               LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
-             WHERE aml.account_id = ANY(ARRAY(SELECT id FROM account_account
-                                              WHERE account_type = 'asset_receivable'))
+             WHERE %(receivable)s
                AND aml.parent_state = 'posted'
                AND aml.date <= %(date)s AND aml.company_id = ANY(%(companies)s)
                AND %(open)s
                AND %(disputed)s
             """,
             date=self.date, companies=self.company_ids.ids, open_amounts=open_amounts,
+            receivable=self.env["credit.exposure.engine"]._receivable_account_condition(),
             open=open_condition, disputed=exclude_disputed,
         )
 
