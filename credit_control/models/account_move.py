@@ -11,6 +11,10 @@ class AccountMove(models.Model):
 
     credit_release_ids = fields.One2many("credit.release.request", "move_id", string="Credit Releases")
 
+    # The exposure engine's draft-invoice component, at every credit check: a small index,
+    # as it holds the draft entries only.
+    _credit_draft_partner_idx = models.Index("(commercial_partner_id, company_id) WHERE state = 'draft'")
+
     @api.depends("partner_id", "amount_total", "invoice_payment_term_id", "state", "move_type",
                  "company_id", "currency_id")
     def _compute_credit_block_message(self):

@@ -6,12 +6,12 @@ class CreditExposureEngine(models.AbstractModel):
     """The one place that computes credit figures and credit verdicts.
 
     Partner fields, the sale-order block, the invoice banner and the reports all call
-    :meth:`_compute_figures`. It works on many partners and companies at once with a constant
-    number of SQL queries (one per exposure component plus one for overdue figures), whatever
-    the number of invoices or orders, and returns amounts in each company's currency.
+    :meth:`_compute_figures`. It works on many partners and companies at once with one SQL
+    statement, whatever the number of invoices or orders, and returns amounts in each
+    company's currency.
 
     Exposure is the open receivable plus the components listed by :meth:`_exposure_components`;
-    a sub-module adds one by extending that list and providing its method. The receivable and
+    a sub-module adds one by extending that list and providing its query. The receivable and
     the overdue figures come from one pass over the open receivable lines.
     """
 
@@ -23,13 +23,31 @@ class CreditExposureEngine(models.AbstractModel):
     def _exposure_components(self):
         """Ordered ``(key, label, method name)`` of the components added to the receivable.
 
-        Each method takes ``(partner_ids, company_ids, date)`` and returns
-        ``{(commercial_partner_id, company_id): amount in company currency}``.
+        Each method takes ``(partner_ids, company_ids, date)`` and returns an ``SQL`` query of
+        rows ``(partner id, company id, currency id, amount)`` for the customers
+        ``partner_ids`` (commercial partners) in ``company_ids``. The partner may be any
+        contact of the customer (:meth:`_member_ids` lists them): the engine adds it up on the
+        commercial partner. A NULL currency means the company's; amounts in another currency
+        are converted at ``date``.
         """
         return [
             ("draft_invoices", self.env._("Draft invoices"), "_exposure_draft_invoices"),
             ("uninvoiced_orders", self.env._("Orders not invoiced"), "_exposure_uninvoiced_orders"),
         ]
+
+    @api.model
+    def _amount_queries(self, partner_ids, company_ids, date):
+        """``{key: SQL}`` of every amount reported with the figures, shaped like the
+        component queries: the exposure components, and what an extension adds for
+        information only (not part of the exposure)."""
+        return {key: getattr(self, method)(partner_ids, company_ids, date)
+                for key, _label, method in self._exposure_components()}
+
+    @api.model
+    def _member_ids(self, partner_ids):
+        """SQL array of the contacts (the commercial partners included) of ``partner_ids``,
+        read once per statement by :meth:`_fetch_amounts` (``credit_members``)."""
+        return SQL("ARRAY(SELECT id FROM credit_members)")
 
     @api.model
     def _receivable_line_condition(self):
@@ -54,35 +72,35 @@ class CreditExposureEngine(models.AbstractModel):
         return SQL("aml.amount_residual > 0 AND COALESCE(aml.date_maturity, aml.date) < %s", date)
 
     @api.model
-    def _receivable_figures(self, partner_ids, company_ids, date):
-        """``{(partner, company): (receivable, overdue amount, oldest due date)}`` on ``date``,
-        in one query: posted, unreconciled receivable (invoices less credit notes and unapplied
-        payments), and the part of it overdue."""
+    def _receivable_query(self, partner_ids, company_ids, date):
+        """SQL of rows ``(partner, company, receivable, overdue amount, oldest due date)`` on
+        ``date``, per contact like the component queries: posted, unreconciled receivable
+        (invoices less credit notes and unapplied payments), and the part of it overdue.
+
+        Grouped by contact, the lines are summed straight from the covering index in its own
+        order: no sort of the lines, whatever their number.
+        """
         overdue = self._overdue_line_condition(date)
-        rows = self.env.execute_query(SQL(
+        return SQL(
             """
-            SELECT p.commercial_partner_id, aml.company_id, SUM(aml.amount_residual),
+            SELECT aml.partner_id, aml.company_id, SUM(aml.amount_residual),
                    SUM(aml.amount_residual) FILTER (WHERE %(overdue)s),
                    MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(overdue)s)
               FROM account_move_line aml
-              JOIN res_partner p ON p.id = aml.partner_id
-             WHERE %(cond)s
-               AND p.commercial_partner_id = ANY(%(partners)s)
+             WHERE %(cond)s AND aml.partner_id = ANY(%(members)s)
                AND aml.company_id = ANY(%(companies)s)
-             GROUP BY p.commercial_partner_id, aml.company_id
+             GROUP BY aml.partner_id, aml.company_id
             """,
-            overdue=overdue, cond=self._receivable_line_condition(), partners=list(partner_ids),
-            companies=list(company_ids),
-        ))
-        return {(pid, cid): (receivable, overdue_amount, oldest)
-                for pid, cid, receivable, overdue_amount, oldest in rows}
+            overdue=overdue, cond=self._receivable_line_condition(),
+            members=self._member_ids(partner_ids), companies=list(company_ids),
+        )
 
     @api.model
     def _exposure_draft_invoices(self, partner_ids, company_ids, date):
         """Draft customer invoices less draft credit notes, in company currency."""
-        rows = self.env.execute_query(SQL(
+        return SQL(
             """
-            SELECT am.commercial_partner_id, am.company_id, SUM(am.amount_total_signed)
+            SELECT am.commercial_partner_id, am.company_id, NULL::integer, SUM(am.amount_total_signed)
               FROM account_move am
              WHERE am.state = 'draft' AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.commercial_partner_id = ANY(%(partners)s)
@@ -90,54 +108,93 @@ class CreditExposureEngine(models.AbstractModel):
              GROUP BY am.commercial_partner_id, am.company_id
             """,
             partners=list(partner_ids), companies=list(company_ids),
-        ))
-        return {(pid, cid): amount for pid, cid, amount in rows}
+        )
 
     @api.model
     def _exposure_uninvoiced_orders(self, partner_ids, company_ids, date):
-        """Confirmed order lines not yet invoiced, tax included, at ``date``'s rates.
+        """Confirmed order lines not yet invoiced, tax included, in the order currency, on the
+        invoice address.
 
         ``qty_invoiced`` counts draft and posted invoices, so what is invoiced moves to the
         draft-invoice or receivable component and is never counted twice.
         """
-        rows = self.env.execute_query(SQL(
+        return SQL(
             """
-            SELECT p.commercial_partner_id, so.company_id, so.currency_id,
+            SELECT so.partner_invoice_id, so.company_id, so.currency_id,
                    SUM(sol.price_total * GREATEST(sol.product_uom_qty - sol.qty_invoiced, 0)
                        / sol.product_uom_qty)
               FROM sale_order_line sol
               JOIN sale_order so ON so.id = sol.order_id
-              JOIN res_partner p ON p.id = so.partner_invoice_id
              WHERE so.state = 'sale' AND sol.display_type IS NULL
                AND sol.product_uom_qty > 0 AND NOT COALESCE(sol.is_downpayment, FALSE)
-               AND p.commercial_partner_id = ANY(%(partners)s)
+               AND so.partner_invoice_id = ANY(%(members)s)
                AND so.company_id = ANY(%(companies)s)
-             GROUP BY p.commercial_partner_id, so.company_id, so.currency_id
+             GROUP BY so.partner_invoice_id, so.company_id, so.currency_id
             """,
-            partners=list(partner_ids), companies=list(company_ids),
-        ))
-        result = {}
-        for pid, cid, currency_id, amount in rows:
-            key = (pid, cid)
-            result[key] = result.get(key, 0.0) + self._to_company_currency(
-                amount, currency_id, cid, date)
-        return result
+            members=self._member_ids(partner_ids), companies=list(company_ids),
+        )
 
     @api.model
     def _to_company_currency(self, amount, currency_id, company_id, date):
         company = self.env["res.company"].browse(company_id)
+        if not currency_id:
+            return amount
         currency = self.env["res.currency"].browse(currency_id)
         if currency == company.currency_id:
             return amount
         return currency._convert(amount, company.currency_id, company, date, round=False)
 
+    @api.model
+    def _fetch_amounts(self, partner_ids, queries, date, receivable=None, lock=None):
+        """Run the amount ``queries`` (``{key: SQL}``) of the customers ``partner_ids``, and the
+        ``receivable`` query if given, as one statement that adds every row up on its
+        commercial partner: one round trip to the database for all the figures. The contacts
+        of the customers are read once, as ``credit_members`` (see :meth:`_member_ids`).
+        ``lock`` is a data-modifying statement run by the same statement first (the check's
+        serialization row); the serialization failure it may raise is expected and not logged.
+
+        :return: ``(receivables, amounts)``: ``{(partner, company): (receivable, overdue,
+            oldest due date)}`` and ``{key: {(partner, company): amount in company currency}}``
+            (commercial partners).
+        """
+        parts = [SQL("SELECT NULL::text, r.*, NULL::integer FROM (%s) r", receivable)] if receivable else []
+        parts += [SQL("SELECT %s::text, c.partner_id, c.company_id, c.amount, NULL::numeric, NULL::date,"
+                      " c.currency_id FROM (%s) c(partner_id, company_id, currency_id, amount)", key, query)
+                  for key, query in queries.items()]
+        receivables, amounts = {}, {key: {} for key in queries}
+        if not parts:
+            return receivables, amounts
+        self.env.cr.execute(SQL(
+            """
+            WITH %s credit_members AS (
+                SELECT id, commercial_partner_id FROM res_partner
+                 WHERE commercial_partner_id = ANY(%s))
+            SELECT u.key, m.commercial_partner_id, u.company_id, u.currency_id, SUM(u.amount),
+                   SUM(u.overdue), MIN(u.oldest)
+              FROM (%s) u(key, partner_id, company_id, amount, overdue, oldest, currency_id)
+              JOIN credit_members m ON m.id = u.partner_id
+             GROUP BY u.key, m.commercial_partner_id, u.company_id, u.currency_id
+            """, SQL("credit_lock AS (%s),", lock) if lock else SQL(), list(partner_ids),
+            SQL(" UNION ALL ").join(parts)), log_exceptions=not lock)
+        rows = self.env.cr.fetchall()
+        for key, pid, cid, currency_id, amount, overdue, oldest in rows:
+            if key is None:  # the receivable
+                receivables[(pid, cid)] = (amount, overdue, oldest)
+                continue
+            figures = amounts[key]
+            figures[(pid, cid)] = figures.get((pid, cid), 0.0) + self._to_company_currency(
+                amount or 0.0, currency_id, cid, date)
+        return receivables, amounts
+
     # ------------------------------------------------------------------ figures
     @api.model
-    def _compute_figures(self, partners, companies, date=None):
-        """Credit figures of every (commercial partner, company) pair.
+    def _compute_figures(self, partners, companies, date=None, lock=None):
+        """Credit figures of every (commercial partner, company) pair, in one query (which
+        runs the ``lock`` statement first if given, see :meth:`_fetch_amounts`).
 
-        :return: ``{(partner_id, company_id): dict}`` with one key per component and
-            ``exposure``, ``credit_limit``, ``available``, ``overdue_amount``,
+        :return: ``{(partner_id, company_id): dict}`` with one key per amount of
+            :meth:`_amount_queries` and ``receivable``, ``exposure`` (the receivable plus the
+            exposure components), ``credit_limit``, ``available``, ``overdue_amount``,
             ``oldest_overdue_date``, ``oldest_overdue_days``, ``currency`` (company currency).
         """
         self = self.sudo()  # figures need every invoice and order; only numbers are returned
@@ -145,10 +202,10 @@ class CreditExposureEngine(models.AbstractModel):
         date = date or fields.Date.context_today(self)
         partners = partners.commercial_partner_id
         partner_ids, company_ids = partners.ids, companies.ids
-        components = self._exposure_components()
-        receivables = self._receivable_figures(partner_ids, company_ids, date)
-        values = {key: getattr(self, method)(partner_ids, company_ids, date)
-                  for key, _label, method in components}
+        exposure_keys = [key for key, _label, _method in self._exposure_components()]
+        receivables, amounts = self._fetch_amounts(
+            partner_ids, self._amount_queries(partner_ids, company_ids, date), date,
+            receivable=self._receivable_query(partner_ids, company_ids, date), lock=lock)
         result = {}
         for company in companies:
             currency = company.currency_id
@@ -156,9 +213,9 @@ class CreditExposureEngine(models.AbstractModel):
             for pid in partner_ids:
                 key = (pid, company.id)
                 receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))
-                figures = {k: currency.round(values[k].get(key) or 0.0) for k, _l, _m in components}
+                figures = {k: currency.round(values.get(key) or 0.0) for k, values in amounts.items()}
                 figures["receivable"] = currency.round(receivable)
-                exposure = currency.round(sum(figures.values()))
+                exposure = currency.round(figures["receivable"] + sum(figures[k] for k in exposure_keys))
                 figures.update(
                     exposure=exposure,
                     credit_limit=limits[pid],
@@ -193,11 +250,11 @@ class CreditExposureEngine(models.AbstractModel):
         if not self._is_controlled(partner, company):
             return []
         commercial = partner.commercial_partner_id
-        if lock:
-            self.env["credit.check.lock"].sudo()._touch(commercial, company)
         profile = commercial.with_company(company).sudo()
         grade = profile.credit_grade_id
-        figures = self._compute_figures(commercial, company, date=date)[(commercial.id, company.id)]
+        lock = self.env["credit.check.lock"]._touch_query(commercial, company) if lock else None
+        figures = self._compute_figures(
+            commercial, company, date=date, lock=lock)[(commercial.id, company.id)]
         currency = figures["currency"]
 
         def money(value):
@@ -222,27 +279,35 @@ class CreditExposureEngine(models.AbstractModel):
                     total=money(new_exposure), limit=money(limit),
                     tolerance=company.credit_tolerance_pct or 0)))
         if grade:
-            if (figures["oldest_overdue_days"] > grade.overdue_tolerance_days
-                    and currency.compare_amounts(
-                        figures["overdue_amount"], grade.overdue_tolerance_amount) > 0):
-                reasons.append(("overdue", self.env._(
-                    "Overdue beyond the tolerance of grade %(grade)s: %(amount)s overdue, oldest "
-                    "%(days)s days (tolerated: %(tol_amount)s, %(tol_days)s days).",
-                    grade=grade.display_name, amount=money(figures["overdue_amount"]),
-                    days=figures["oldest_overdue_days"],
-                    tol_amount=money(grade.overdue_tolerance_amount),
-                    tol_days=grade.overdue_tolerance_days)))
-            allowed_terms = grade.allowed_payment_term_ids
-            if payment_term and allowed_terms and payment_term not in allowed_terms:
-                reasons.append(("payment_term", self.env._(
-                    "Payment term %(term)s is not allowed for grade %(grade)s (allowed: %(allowed)s).",
-                    term=payment_term.display_name, grade=grade.display_name,
-                    allowed=", ".join(allowed_terms.mapped("display_name")))))
-            if grade.prepayment_required and not prepaid:
-                reasons.append(("prepayment", self.env._(
-                    "Grade %(grade)s requires prepayment: the order must be paid before it is "
-                    "confirmed.", grade=grade.display_name)))
+            reasons += self._grade_reasons(grade, figures, payment_term, prepaid, money)
         reasons += self._check_more_reasons(profile, company, figures, amount)
+        return reasons
+
+    @api.model
+    def _grade_reasons(self, grade, figures, payment_term, prepaid, money):
+        """Reasons from the customer's grade: overdue beyond its tolerance, a payment term it
+        does not allow, prepayment it requires. The rules come from the registry cache; the
+        grade itself is read only to word a reason."""
+        tolerance_days, tolerance_amount, allowed_term_ids, prepayment_required = (
+            self.env["credit.grade"]._credit_rules(grade.id))
+        reasons = []
+        if (figures["oldest_overdue_days"] > tolerance_days
+                and figures["currency"].compare_amounts(figures["overdue_amount"], tolerance_amount) > 0):
+            reasons.append(("overdue", self.env._(
+                "Overdue beyond the tolerance of grade %(grade)s: %(amount)s overdue, oldest "
+                "%(days)s days (tolerated: %(tol_amount)s, %(tol_days)s days).",
+                grade=grade.display_name, amount=money(figures["overdue_amount"]),
+                days=figures["oldest_overdue_days"], tol_amount=money(tolerance_amount),
+                tol_days=tolerance_days)))
+        if payment_term and allowed_term_ids and payment_term.id not in allowed_term_ids:
+            reasons.append(("payment_term", self.env._(
+                "Payment term %(term)s is not allowed for grade %(grade)s (allowed: %(allowed)s).",
+                term=payment_term.display_name, grade=grade.display_name,
+                allowed=", ".join(grade.allowed_payment_term_ids.mapped("display_name")))))
+        if prepayment_required and not prepaid:
+            reasons.append(("prepayment", self.env._(
+                "Grade %(grade)s requires prepayment: the order must be paid before it is "
+                "confirmed.", grade=grade.display_name)))
         return reasons
 
     @api.model

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 
@@ -16,9 +16,15 @@ class CreditExposureEngine(models.AbstractModel):
             super()._overdue_line_condition(date))
 
     @api.model
-    def _disputed_amounts(self, partner_ids, company_ids, date):
-        """``{(partner, company): open disputed amount in company currency}`` (one query)."""
-        rows = self.env.execute_query(SQL(
+    def _amount_queries(self, partner_ids, company_ids, date):
+        queries = super()._amount_queries(partner_ids, company_ids, date)
+        queries["disputed_amount"] = self._disputed_amount_query(partner_ids, company_ids)
+        return queries
+
+    @api.model
+    def _disputed_amount_query(self, partner_ids, company_ids):
+        """Open disputed amounts, rows shaped like the exposure component queries."""
+        return SQL(
             """
             SELECT d.partner_id, d.company_id, d.currency_id, SUM(d.amount)
               FROM credit_dispute d
@@ -27,19 +33,10 @@ class CreditExposureEngine(models.AbstractModel):
              GROUP BY d.partner_id, d.company_id, d.currency_id
             """,
             partners=list(partner_ids), companies=list(company_ids),
-        ))
-        result = {}
-        for pid, cid, currency_id, amount in rows:
-            result[(pid, cid)] = result.get((pid, cid), 0.0) + self._to_company_currency(
-                amount, currency_id, cid, date)
-        return result
+        )
 
     @api.model
-    def _compute_figures(self, partners, companies, date=None):
-        result = super()._compute_figures(partners, companies, date=date)
-        disputed = self.sudo()._disputed_amounts(
-            partners.commercial_partner_id.ids, companies.ids,
-            date or fields.Date.context_today(self))
-        for key, figures in result.items():
-            figures["disputed_amount"] = figures["currency"].round(disputed.get(key, 0.0))
-        return result
+    def _disputed_amounts(self, partner_ids, company_ids, date):
+        """``{(partner, company): open disputed amount in company currency}`` (one query)."""
+        queries = {"disputed_amount": self._disputed_amount_query(partner_ids, company_ids)}
+        return self._fetch_amounts(partner_ids, queries, date)[1]["disputed_amount"]

@@ -13,14 +13,19 @@ class CreditExposureEngine(models.AbstractModel):
         oldest = figures["oldest_overdue_date"]
         if not oldest:
             return reasons
-        policy = self.env["credit.insurance.policy"]._find(company, fields.Date.context_today(self))
-        if not policy or policy._is_excluded(partner):
+        rule = self.env["credit.insurance.policy"]._extension_rule(
+            company.id, fields.Date.context_today(self))
+        if not rule:
             return reasons
-        if figures["oldest_overdue_days"] > policy.max_extension_days:
+        policy_id, max_extension_days, excluded_ids = rule
+        if partner.credit_not_insurable or partner.id in excluded_ids:
+            return reasons
+        if figures["oldest_overdue_days"] > max_extension_days:
             reasons.append(("insurance_max_extension", self.env._(
                 "The oldest overdue invoice of %(partner)s is %(days)s days past due, beyond the "
                 "maximum extension period of %(max)s days of insurance policy %(policy)s: "
                 "further credit sales are not insured.",
                 partner=partner.display_name, days=figures["oldest_overdue_days"],
-                max=policy.max_extension_days, policy=policy.name)))
+                max=max_extension_days,
+                policy=self.env["credit.insurance.policy"].sudo().browse(policy_id).name)))
         return reasons

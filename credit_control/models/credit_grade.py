@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import ormcache
 
 
 class CreditGrade(models.Model):
@@ -12,7 +13,7 @@ class CreditGrade(models.Model):
 
     _name = "credit.grade"
     _description = "Credit Grade"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "credit.cached.rules"]
     _order = "sequence, code, id"
     _check_company_auto = True
 
@@ -55,6 +56,10 @@ class CreditGrade(models.Model):
         help="How overdue invoices of customers of this grade are chased (a customer may override it).")
     partner_count = fields.Integer(compute="_compute_partner_count")
 
+    _credit_cached_fields = frozenset({
+        "overdue_tolerance_days", "overdue_tolerance_amount", "allowed_payment_term_ids",
+        "prepayment_required"})
+
     _code_company_uniq = models.Constraint(
         "UNIQUE NULLS NOT DISTINCT (code, company_id)",
         "A grade code must be unique per company.",
@@ -92,6 +97,16 @@ class CreditGrade(models.Model):
             "view_mode": "list,form",
             "domain": [("credit_grade_id", "=", self.id)],
         }
+
+    @api.model
+    @ormcache("grade_id")
+    def _credit_rules(self, grade_id):
+        """``(overdue tolerance days, overdue tolerance amount, allowed payment term ids,
+        prepayment required)`` of a grade. Every credit check reads them: they are kept in the
+        registry cache, which a change of the grade clears (``credit.cached.rules``)."""
+        grade = self.sudo().with_context(active_test=False).browse(grade_id)
+        return (grade.overdue_tolerance_days, grade.overdue_tolerance_amount,
+                frozenset(grade.allowed_payment_term_ids.ids), grade.prepayment_required)
 
     def _next_review_date(self, from_date=None):
         """Date of the next credit review for a customer graded today with this grade."""

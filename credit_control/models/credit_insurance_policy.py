@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import ormcache
 
 # How a buyer's cover was decided (see CreditInsurancePolicy._covers).
 COVER_SOURCES = [
@@ -21,7 +22,7 @@ class CreditInsurancePolicy(models.Model):
 
     _name = "credit.insurance.policy"
     _description = "Credit Insurance Policy"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "credit.cached.rules"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -71,6 +72,9 @@ class CreditInsurancePolicy(models.Model):
     limit_ids = fields.One2many("credit.insurance.limit", "policy_id", string="Buyer Covers")
     note = fields.Html()
 
+    _credit_cached_fields = frozenset({
+        "active", "company_id", "date_start", "date_end", "max_extension_days", "excluded_partner_ids"})
+
     _coverage_range = models.Constraint(
         "CHECK (coverage_pct > 0 AND coverage_pct <= 100)",
         "The coverage percentage must be above 0 and at most 100.",
@@ -96,6 +100,18 @@ class CreditInsurancePolicy(models.Model):
             ("company_id", "=", company.id), ("date_start", "<=", date),
             "|", ("date_end", "=", False), ("date_end", ">=", date),
         ], limit=1)
+
+    @api.model
+    @ormcache("company_id", "date")
+    def _extension_rule(self, company_id, date):
+        """``(policy id, maximum extension days, excluded buyer ids)`` of the policy of the
+        company in force on ``date``, or None. Every credit check of an overdue customer reads
+        it: kept in the registry cache, which a change of a policy clears."""
+        policy = self.with_context(active_test=True)._find(self.env["res.company"].browse(company_id), date)
+        if not policy:
+            return None
+        excluded = policy.with_context(active_test=False).excluded_partner_ids
+        return policy.id, policy.max_extension_days, frozenset(excluded.ids)
 
     def _is_excluded(self, partner):
         self.ensure_one()

@@ -58,9 +58,23 @@ class TestExposure(CreditCommon):
     def test_contact_counts_for_commercial_partner(self):
         partner = self.make_customer("Parent Co", limit=5000.0)
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": partner.id})
+        other = self.make_customer("Other Co", limit=5000.0)
         self.make_invoice(contact, 700.0)
-        self.assertAlmostEqual(self.figures(contact)["receivable"], 700.0)
-        self.assertAlmostEqual(partner.credit_exposure, 700.0)
+        self.make_invoice(partner, 100.0, invoice_date=date(2026, 5, 1), due_date=date(2026, 5, 31))
+        self.make_invoice(contact, 40.0, post=False)
+        self.make_order(contact, 300.0).action_confirm()
+        self.make_invoice(other, 11.0)
+        figures = self.figures(contact)
+        self.assertAlmostEqual(figures["receivable"], 800.0)
+        self.assertAlmostEqual(figures["overdue_amount"], 100.0)
+        self.assertEqual(figures["oldest_overdue_days"], 30)
+        self.assertAlmostEqual(figures["draft_invoices"], 40.0)
+        self.assertAlmostEqual(figures["uninvoiced_orders"], 300.0)
+        self.assertAlmostEqual(partner.credit_exposure, 1140.0)
+        # Several customers at once: each gets its own contacts' amounts only.
+        result = self.env["credit.exposure.engine"]._compute_figures(partner | other, self.company)
+        self.assertAlmostEqual(result[(partner.id, self.company.id)]["exposure"], 1140.0)
+        self.assertAlmostEqual(result[(other.id, self.company.id)]["exposure"], 11.0)
 
     def test_two_companies_separate(self):
         company_2 = self.setup_other_company(name="Credit Co 2")["company"]

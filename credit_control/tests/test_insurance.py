@@ -5,6 +5,7 @@ from datetime import date
 import openpyxl
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -156,6 +157,13 @@ class TestInsurance(CreditCommon):
         order = self.make_order(self.named, 10.0)
         with self.assertRaisesRegex(UserError, "maximum extension"):
             order.action_confirm()
+        # The policy rule comes from the registry cache: changing the policy clears it.
+        self.policy.max_extension_days = 90
+        self.assertFalse(order._credit_error_message())
+        self.policy.max_extension_days = 60
+        self.assertIn("maximum extension", order._credit_error_message())
+        self.policy.excluded_partner_ids = [Command.link(self.named.id)]
+        self.assertFalse(order._credit_error_message())
         # Excluded buyers are not insured: no insurance block.
         self.excluded.credit_limit = 100000.0
         self.make_invoice(self.excluded, 100.0, invoice_date=date(2026, 4, 1), due_date=date(2026, 4, 15))

@@ -2,14 +2,16 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import CreditCommon
 
 # Queries of one credit check with cold ORM caches, whatever the number of open invoices
-# (one of them sums the open disputes, see credit_exposure_engine_dispute.py).
-CHECK_QUERIES = 11
+# (the serialization row, the receivable, the other components and the open disputes are one
+# statement, see credit_exposure_engine.py; the rest reads the order and the customer).
+CHECK_QUERIES = 7
 
 
 @tagged("post_install", "-at_install")
@@ -83,6 +85,21 @@ class TestSaleBlock(CreditCommon):
         self.assertEqual(allowed.state, "sale")
         weak = self.make_customer("Weak Co", grade=self.grade_e)
         self.assertBlocked(self.make_order(weak, 10.0), "requires prepayment")
+
+    def test_grade_change_applies_to_the_next_check(self):
+        """The grade rules come from the registry cache: changing the grade clears it."""
+        self.customer.credit_limit = 50000.0
+        order = self.make_order(self.customer, 10.0, payment_term=self.term_60)
+        self.assertIn("is not allowed for grade", order._credit_error_message())
+        self.grade_b.allowed_payment_term_ids = [Command.link(self.term_60.id)]
+        self.assertFalse(order._credit_error_message())
+        self.grade_b.prepayment_required = True
+        self.assertIn("requires prepayment", order._credit_error_message())
+        self.grade_b.prepayment_required = False
+        self.make_invoice(self.customer, 500.0, invoice_date=date(2026, 4, 1), due_date=date(2026, 5, 1))
+        self.assertIn("Overdue beyond the tolerance", order._credit_error_message())
+        self.grade_b.overdue_tolerance_amount = 600.0
+        self.assertFalse(order._credit_error_message())
 
     def test_all_reasons_listed(self):
         self.customer.write({"credit_hold": True, "credit_hold_reason": "Review"})
