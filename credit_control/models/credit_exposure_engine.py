@@ -44,9 +44,10 @@ class CreditExposureEngine(models.AbstractModel):
                 for key, _label, method in self._exposure_components()}
 
     @api.model
-    def _member_ids(self, partner_ids):
-        """SQL array of the contacts (the commercial partners included) of ``partner_ids``,
-        read once per statement by :meth:`_fetch_amounts` (``credit_members``)."""
+    def _member_ids(self):
+        """SQL array of the contacts (the commercial partners included) of the customers whose
+        figures are computed: :meth:`_fetch_amounts` reads them once per statement, as
+        ``credit_members``."""
         return SQL("ARRAY(SELECT id FROM credit_members)")
 
     @api.model
@@ -92,7 +93,7 @@ class CreditExposureEngine(models.AbstractModel):
              GROUP BY aml.partner_id, aml.company_id
             """,
             overdue=overdue, cond=self._receivable_line_condition(),
-            members=self._member_ids(partner_ids), companies=list(company_ids),
+            members=self._member_ids(), companies=list(company_ids),
         )
 
     @api.model
@@ -131,14 +132,14 @@ class CreditExposureEngine(models.AbstractModel):
                AND so.company_id = ANY(%(companies)s)
              GROUP BY so.partner_invoice_id, so.company_id, so.currency_id
             """,
-            members=self._member_ids(partner_ids), companies=list(company_ids),
+            members=self._member_ids(), companies=list(company_ids),
         )
 
     @api.model
     def _to_company_currency(self, amount, currency_id, company_id, date):
-        company = self.env["res.company"].browse(company_id)
         if not currency_id:
             return amount
+        company = self.env["res.company"].browse(company_id)
         currency = self.env["res.currency"].browse(currency_id)
         if currency == company.currency_id:
             return amount
@@ -161,9 +162,6 @@ class CreditExposureEngine(models.AbstractModel):
         parts += [SQL("SELECT %s::text, c.partner_id, c.company_id, c.amount, NULL::numeric, NULL::date,"
                       " c.currency_id FROM (%s) c(partner_id, company_id, currency_id, amount)", key, query)
                   for key, query in queries.items()]
-        receivables, amounts = {}, {key: {} for key in queries}
-        if not parts:
-            return receivables, amounts
         self.env.cr.execute(SQL(
             """
             WITH %s credit_members AS (
@@ -176,8 +174,8 @@ class CreditExposureEngine(models.AbstractModel):
              GROUP BY u.key, m.commercial_partner_id, u.company_id, u.currency_id
             """, SQL("credit_lock AS (%s),", lock) if lock else SQL(), list(partner_ids),
             SQL(" UNION ALL ").join(parts)), log_exceptions=not lock)
-        rows = self.env.cr.fetchall()
-        for key, pid, cid, currency_id, amount, overdue, oldest in rows:
+        receivables, amounts = {}, {key: {} for key in queries}
+        for key, pid, cid, currency_id, amount, overdue, oldest in self.env.cr.fetchall():
             if key is None:  # the receivable
                 receivables[(pid, cid)] = (amount, overdue, oldest)
                 continue
