@@ -1,3 +1,4 @@
+from . import credit_value_bounds
 from . import credit_cached_rules
 from . import credit_grade
 from . import credit_audit_log

@@ -1,8 +1,8 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+
+from .credit_value_bounds import shift_date
 
 
 class AccountMove(models.Model):
@@ -66,8 +66,8 @@ class AccountMove(models.Model):
                     lambda level: level.days_overdue > after).sorted("days_overdue")[:1]
             move.credit_dunning_next_level_id = next_level
             move.credit_dunning_next_date = max(
-                due + timedelta(days=next_level.days_overdue),
-                (last.date + timedelta(days=next_level.min_days_since_previous)) if last else due,
+                shift_date(due, days=next_level.days_overdue),
+                shift_date(last.date, days=next_level.min_days_since_previous) if last else due,
             ) if next_level else False
 
     def action_credit_dispute(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .credit_value_bounds import AMOUNT
+
 
 class CreditDispute(models.Model):
     """A customer's dispute of an invoice: while it is open the invoice is left out of dunning
@@ -9,7 +11,7 @@ class CreditDispute(models.Model):
 
     _name = "credit.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "credit.value.bounds"]
     _order = "state desc, id desc"
     _check_company_auto = True
 
@@ -42,6 +44,14 @@ class CreditDispute(models.Model):
     _one_open_per_invoice = models.UniqueIndex(
         "(move_id) WHERE state = 'open'", "This invoice already has an open dispute.")
     _amount_positive = models.Constraint("CHECK (amount > 0)", "The disputed amount must be positive.")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "amount": AMOUNT}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "move_id", "company_id")
 
     @api.depends("move_id.name", "reason")
     def _compute_display_name(self):

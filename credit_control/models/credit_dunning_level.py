@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_value_bounds import AMOUNT, DAYS, PERCENT, SEQUENCE
+
 
 class CreditDunningLevel(models.Model):
     """One step of a dunning procedure: when it is due and what it does.
@@ -13,6 +15,7 @@ class CreditDunningLevel(models.Model):
 
     _name = "credit.dunning.level"
     _description = "Dunning Level"
+    _inherit = ["credit.value.bounds"]
     _order = "procedure_id, days_overdue, sequence, id"
 
     procedure_id = fields.Many2one(
@@ -73,6 +76,17 @@ class CreditDunningLevel(models.Model):
     _fee_valid = models.Constraint(
         "CHECK (fee_fixed >= 0 AND fee_percent >= 0 AND fee_percent <= 100)",
         "A dunning fee must be positive and a percentage at most 100.")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "sequence": SEQUENCE, "days_overdue": DAYS,
+                "min_overdue_amount": AMOUNT, "min_days_since_previous": DAYS,
+                "fee_fixed": AMOUNT, "fee_percent": PERCENT}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "procedure_id", "mail_template_id",
+                "mail_template_zh_id", "activity_type_id", "activity_user_id")
 
     @api.depends("procedure_id.company_id")
     @api.depends_context("company")

@@ -10,7 +10,7 @@ class CreditDunningProcedure(models.Model):
 
     _name = "credit.dunning.procedure"
     _description = "Dunning Procedure"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "credit.value.bounds"]
     _order = "name, id"
     _check_company_auto = True
 
@@ -22,6 +22,10 @@ class CreditDunningProcedure(models.Model):
     level_ids = fields.One2many("credit.dunning.level", "procedure_id", string="Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")
     note = fields.Html(translate=True)
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "company_id")
 
     @api.depends("level_ids")
     def _compute_level_count(self):

@@ -1,7 +1,7 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.tools import ormcache
+
+from .credit_value_bounds import AMOUNT, DATES, DAYS, MONTHS, SEQUENCE, shift_date
 
 
 class CreditGrade(models.Model):
@@ -13,7 +13,7 @@ class CreditGrade(models.Model):
 
     _name = "credit.grade"
     _description = "Credit Grade"
-    _inherit = ["mail.thread", "credit.cached.rules"]
+    _inherit = ["mail.thread", "credit.cached.rules", "credit.value.bounds"]
     _order = "sequence, code, id"
     _check_company_auto = True
 
@@ -70,6 +70,16 @@ class CreditGrade(models.Model):
         "The maximum limit, the tolerances and the review interval cannot be negative.",
     )
 
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "sequence": SEQUENCE, "color": (0, 11), "min_score": (0, 100),
+                "max_credit_limit": AMOUNT, "overdue_tolerance_days": DAYS,
+                "overdue_tolerance_amount": AMOUNT, "review_interval_months": MONTHS}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "company_id", "dunning_procedure_id")
+
     @api.depends("company_id")
     @api.depends_context("company")
     def _compute_currency_id(self):
@@ -113,5 +123,5 @@ class CreditGrade(models.Model):
         self.ensure_one()
         if not self.review_interval_months:
             return False
-        return (from_date or fields.Date.context_today(self)) + relativedelta(
-            months=self.review_interval_months)
+        review = shift_date(from_date or fields.Date.context_today(self), months=self.review_interval_months)
+        return review if review <= DATES[1] else False  # an interval stored before its bounds

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_value_bounds import AMOUNT, DATES
+
 
 class CreditInsuranceLimit(models.Model):
     """One cover decision of the insurer for one buyer under a policy.
@@ -12,7 +14,7 @@ class CreditInsuranceLimit(models.Model):
 
     _name = "credit.insurance.limit"
     _description = "Credit Insurance Buyer Cover"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "credit.value.bounds"]
     _order = "granted_date desc, id desc"
     _check_company_auto = True
     _rec_name = "partner_id"
@@ -46,6 +48,25 @@ class CreditInsuranceLimit(models.Model):
         "CHECK (requested_amount >= 0 AND granted_amount >= 0)",
         "Requested and granted amounts cannot be negative.",
     )
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "requested_amount": AMOUNT, "granted_amount": AMOUNT,
+                "requested_date": DATES, "granted_date": DATES, "expiry_date": DATES}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "policy_id", "partner_id")
+
+    @api.constrains("partner_id")
+    def _check_buyer(self):
+        """Covers are decided per buyer company: a contact's orders count on its company."""
+        for cover in self:
+            buyer = cover.partner_id
+            if buyer.commercial_partner_id != buyer:
+                raise ValidationError(self.env._(
+                    "Record the cover of %(contact)s on its company %(buyer)s.",
+                    contact=buyer.display_name, buyer=buyer.commercial_partner_id.display_name))
 
     @api.constrains("state", "granted_date", "granted_amount")
     def _check_decision(self):

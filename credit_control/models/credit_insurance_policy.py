@@ -1,8 +1,8 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import ormcache
+
+from .credit_value_bounds import AMOUNT, DATES, DAYS, PERCENT, shift_date
 
 # How a buyer's cover was decided (see CreditInsurancePolicy._covers).
 COVER_SOURCES = [
@@ -22,7 +22,7 @@ class CreditInsurancePolicy(models.Model):
 
     _name = "credit.insurance.policy"
     _description = "Credit Insurance Policy"
-    _inherit = ["mail.thread", "credit.cached.rules"]
+    _inherit = ["mail.thread", "credit.cached.rules", "credit.value.bounds"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -84,6 +84,17 @@ class CreditInsurancePolicy(models.Model):
         "AND notification_alert_days >= 0 AND premium_rate >= 0 AND discretionary_limit >= 0)",
         "Deadlines, premium rate and discretionary limit cannot be negative.",
     )
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "date_start": DATES, "date_end": DATES,
+                "coverage_pct": (0.01, 100.0), "discretionary_limit": AMOUNT, "max_extension_days": DAYS,
+                "notification_days": DAYS, "notification_alert_days": DAYS, "claim_days": DAYS,
+                "premium_rate": PERCENT}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "insurer_id", "company_id", "currency_id")
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
@@ -153,8 +164,8 @@ class CreditInsurancePolicy(models.Model):
     def _deadlines(self, due_date):
         """``(max-extension date, notification deadline)`` of an invoice due on ``due_date``."""
         self.ensure_one()
-        return (due_date + timedelta(days=self.max_extension_days),
-                due_date + timedelta(days=self.notification_days))
+        return (shift_date(due_date, days=self.max_extension_days),
+                shift_date(due_date, days=self.notification_days))
 
     @api.model
     def _cron_notification_alerts(self):
@@ -163,12 +174,12 @@ class CreditInsurancePolicy(models.Model):
         for policy in self.sudo().search([]):
             if policy.date_end and policy.date_end < today:
                 continue
-            first_due = today - timedelta(days=policy.notification_days)
+            first_due = shift_date(today, days=-policy.notification_days)
             moves = self.env["account.move"].sudo().search([
                 ("company_id", "=", policy.company_id.id), ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial")),
                 ("credit_insurance_declared_date", "=", False),
                 ("invoice_date_due", ">=", first_due),
-                ("invoice_date_due", "<=", first_due + timedelta(days=policy.notification_alert_days)),
+                ("invoice_date_due", "<=", shift_date(first_due, days=policy.notification_alert_days)),
             ])
             moves.filtered("credit_insured")._credit_schedule_deadline_activity()

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "credit.value.bounds"]
 
     credit_block_sales = fields.Boolean(
         string="Block Sales over Credit Policy", default=True,
@@ -26,6 +27,11 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The credit limit tolerance must be between 0 and 100 %% (got %(value)s).",
                     value=company.credit_tolerance_pct))
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "credit_default_grade_id",
+                "credit_dunning_procedure_id", "credit_dunning_fee_product_id")
 
     def _credit_managers(self):
         """Active internal users of the Credit Manager group who work in this company (not

@@ -5,6 +5,8 @@ from stdnum.eu import vat as eu_vat
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .credit_value_bounds import AMOUNT, DATES
+
 # Fields whose changes only credit managers may make and that are audited.
 CREDIT_MANAGED_FIELDS = {
     "credit_limit": "limit",
@@ -22,7 +24,8 @@ class ResPartner(models.Model):
     reused as the limit. The figures come from the one exposure engine.
     """
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "credit.value.bounds"]
 
     credit_limit = fields.Float(tracking=True)
     credit_grade_id = fields.Many2one(
@@ -86,12 +89,18 @@ class ResPartner(models.Model):
                         number=partner.vat, partner=partner.display_name,
                         error=str(error))) from error
 
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "credit_limit": AMOUNT, "credit_review_date": DATES,
+                "credit_rating_date": DATES}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "credit_grade_id")
+
     @api.constrains("credit_limit", "credit_grade_id")
     def _check_credit_limit_policy(self):
         for partner in self:
-            if partner.credit_limit < 0:
-                raise ValidationError(self.env._(
-                    "The credit limit of %(partner)s cannot be negative.", partner=partner.display_name))
             cap = partner.credit_grade_id.max_credit_limit
             currency = self.env.company.currency_id
             if cap and currency.compare_amounts(partner.credit_limit, cap) > 0:
@@ -152,8 +161,11 @@ class ResPartner(models.Model):
     def _credit_with_review_date(self, vals):
         """A new grade sets the next review date from its interval, unless one is given."""
         if vals.get("credit_grade_id") and "credit_review_date" not in vals:
-            grade = self.env["credit.grade"].browse(vals["credit_grade_id"])
-            return dict(vals, credit_review_date=grade._next_review_date())
+            field = self._fields["credit_grade_id"]
+            # What the ORM makes of the value; a malformed one is refused by the bounds check.
+            grade = field.convert_to_record(field.convert_to_cache(vals["credit_grade_id"], self), self)
+            if grade.exists():
+                return dict(vals, credit_review_date=grade._next_review_date())
         return vals
 
     def _check_credit_manager_rights(self, vals, creating=False):

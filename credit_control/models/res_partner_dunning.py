@@ -21,6 +21,10 @@ class ResPartner(models.Model):
     credit_dunning_event_ids = fields.One2many(
         "credit.dunning.event", "partner_id", string="Dunning History", readonly=True)
 
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "credit_dunning_procedure_id")
+
     @api.depends_context("company")
     def _compute_credit_disputed_amount(self):
         company = self.env.company

@@ -10,3 +10,4 @@ from . import test_dunning
 from . import test_dunning_dispute
 from . import test_reports_demo
 from . import test_bench_smoke
+from . import test_value_bounds

@@ -106,7 +106,7 @@ class TestExposure(CreditCommon):
         partner = self.make_customer("Capped Co", grade=self.grade_b)
         with self.assertRaisesRegex(ValidationError, "above the cap"):
             partner.credit_limit = 60000.0
-        with self.assertRaisesRegex(ValidationError, "negative"):
+        with self.assertRaisesRegex(ValidationError, "Credit Limit must be between 0.00 and"):
             partner.credit_limit = -1.0
         partner.credit_limit = 50000.0
         with self.assertRaisesRegex(ValidationError, "between 0 and 100"):

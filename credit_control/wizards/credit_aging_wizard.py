@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..models.credit_value_bounds import DATES, MAX_DAYS
 from ..reports.xlsx_writer import Sheet
 
 # The web client forwards only ``lang`` and ``*_view_ref`` context keys when it loads a view,
@@ -30,7 +31,7 @@ class CreditAgingWizard(models.TransientModel):
     """
 
     _name = "credit.aging.wizard"
-    _inherit = ["credit.report.export"]
+    _inherit = ["credit.report.export", "credit.value.bounds"]
     _description = "Receivable Aging Report"
 
     date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
@@ -48,6 +49,10 @@ class CreditAgingWizard(models.TransientModel):
     include_disputed = fields.Boolean(
         default=True, help="Include invoices with an open dispute.")
     line_ids = fields.One2many("credit.aging.line", "wizard_id")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "date": DATES}
 
     @api.constrains("bucket_boundaries")
     def _check_bucket_boundaries(self):
@@ -94,6 +99,10 @@ class CreditAgingWizard(models.TransientModel):
             raise ValidationError(self.env._(
                 "Bucket boundaries must be positive and increasing, e.g. 30,60,90,120 (got %(value)s).",
                 value=self.bucket_boundaries))
+        if values[-1] > MAX_DAYS:
+            raise ValidationError(self.env._(
+                "Bucket boundaries must be at most %(max)s days (got %(value)s).",
+                max=MAX_DAYS, value=self.bucket_boundaries))
         if len(values) > MAX_BOUNDARIES:
             raise ValidationError(self.env._(
                 "At most %(max)s bucket boundaries are allowed (got %(count)s).",

@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..models.credit_value_bounds import DATES
+
 
 class CreditDunningRun(models.TransientModel):
     """Preview of the next dunning run, for all customers or one, and a manager's *Run now*.
@@ -9,6 +11,7 @@ class CreditDunningRun(models.TransientModel):
 
     _name = "credit.dunning.run"
     _description = "Dunning Preview and Manual Run"
+    _inherit = ["credit.value.bounds"]
 
     company_ids = fields.Many2many(
         "res.company", string="Companies", required=True, default=lambda self: self.env.companies)
@@ -17,6 +20,14 @@ class CreditDunningRun(models.TransientModel):
                        help="Preview the run of this day. Run now always runs today.")
     line_ids = fields.One2many("credit.dunning.run.line", "run_id", string="Planned Steps")
     is_manager = fields.Boolean(compute="_compute_is_manager")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "date": DATES}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "partner_id")
 
     @api.depends_context("uid")
     def _compute_is_manager(self):

@@ -1,10 +1,9 @@
-from datetime import timedelta
-
 from markupsafe import Markup, escape
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.credit_value_bounds import DATES, shift_date
 from ..reports.xlsx_writer import Sheet
 
 TOP_N = 10
@@ -24,10 +23,10 @@ class CreditInsuranceReportWizard(models.TransientModel):
     """
 
     _name = "credit.insurance.report.wizard"
-    _inherit = ["credit.report.export"]
+    _inherit = ["credit.report.export", "credit.value.bounds"]
     _description = "Insured Exposure Report"
 
-    date = fields.Date(default=fields.Date.context_today, readonly=True,
+    date = fields.Date(default=fields.Date.context_today, required=True, readonly=True,
                        help="Exposure is the live exposure; covers and deadlines as of this date.")
     policy_ids = fields.Many2many(
         "credit.insurance.policy", string="Policies", required=True,
@@ -35,6 +34,10 @@ class CreditInsuranceReportWizard(models.TransientModel):
             [("company_id", "in", self.env.companies.ids)]))
     line_ids = fields.One2many("credit.insurance.report.line", "wizard_id")
     summary_html = fields.Html(string="Summary", readonly=True, sanitize=False)
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "date": DATES}
 
     # ------------------------------------------------------------------ actions
     def action_compute(self):
@@ -133,7 +136,7 @@ class CreditInsuranceReportWizard(models.TransientModel):
             ("company_id", "=", policy.company_id.id), ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial")),
             ("credit_insurance_declared_date", "=", False),
-            ("invoice_date_due", "<", self.date - timedelta(days=policy.notification_days)),
+            ("invoice_date_due", "<", shift_date(self.date, days=-policy.notification_days)),
             ("commercial_partner_id", "in", partners.ids),
         ], ["commercial_partner_id"], ["__count", "amount_residual_signed:sum"])
         return {partner.id: (count, amount) for partner, count, amount in groups}
