@@ -29,3 +29,4 @@ from . import res_company_dunning
 from . import res_config_settings_dunning
 from . import res_partner_dunning
 from . import account_move_dunning
+from . import payment_transaction

@@ -30,6 +30,7 @@ class CreditAuditLog(models.Model):
             ("release_approved", "Release approved"),
             ("release_refused", "Release refused"),
             ("release_used", "Release used"),
+            ("release_cancelled", "Release cancelled"),
         ],
         string="Decision", required=True, readonly=True)
     old_value = fields.Char(readonly=True)

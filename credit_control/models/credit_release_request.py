@@ -139,8 +139,8 @@ class CreditReleaseRequest(models.Model):
             request.partner_id.sudo().message_post(body=body)
         self._close_activities()
 
-    def _close_activities(self):
-        self.sudo().activity_ids.action_feedback(feedback=self.env._("Decided"))
+    def _close_activities(self, feedback=None):
+        self.sudo().activity_ids.action_feedback(feedback=feedback or self.env._("Decided"))
 
     def _notify_managers(self):
         activity_type = self.env.ref("credit_control.mail_activity_credit_release")
@@ -152,11 +152,39 @@ class CreditReleaseRequest(models.Model):
                 note=self.reasons)
 
     def _valid_for(self, document):
-        """The approved, unused release of ``document`` covering its current total, if any."""
+        """The approved, unused release of ``document`` covering its current total, if any:
+        for the same customer (commercial partner), company and currency, at the approved
+        amount or less."""
         return self.filtered(
             lambda r: r._document() == document and r.state == "approved"
+            and r.partner_id == document.partner_id.commercial_partner_id
+            and r.company_id == document.company_id
             and r.currency_id == document.currency_id
             and r.currency_id.compare_amounts(document.amount_total, r.amount) <= 0)[:1]
+
+    def _cancel_moved(self, document):
+        """Cancel these pending or approved releases of ``document``, which now belongs to
+        another customer or company: a release never follows a document elsewhere."""
+        new = document.partner_id.commercial_partner_id
+        for request in self:
+            old_state = request.state
+            # Requests are closed to users' writes (see the access rights): the state is set here.
+            request.sudo().state = "cancelled"
+            reason = self.env._(
+                "%(document)s moved from %(old)s (%(old_company)s) to %(new)s (%(new_company)s).",
+                document=document.display_name, old=request.partner_id.display_name,
+                old_company=request.company_id.name, new=new.display_name,
+                new_company=document.company_id.name)
+            self.env["credit.audit.log"]._log(
+                "release_cancelled", request.partner_id, request.company_id, old=old_state,
+                new="cancelled", reason=reason, document=document)
+            body = plaintext2html(self.env._(
+                "Credit release for %(amount)s cancelled: %(reason)s",
+                amount=formatLang(self.env, request.amount, currency_obj=request.currency_id),
+                reason=reason))
+            document.sudo().message_post(body=body)
+            request.partner_id.sudo().message_post(body=body)
+        self._close_activities(feedback=self.env._("Cancelled: the document moved to another customer or company"))
 
     def _mark_used(self):
         """Consume approved releases once their document is confirmed or posted."""

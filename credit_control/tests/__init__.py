@@ -10,4 +10,5 @@ from . import test_dunning
 from . import test_dunning_dispute
 from . import test_reports_demo
 from . import test_bench_smoke
+from . import test_confirmation_guard
 from . import test_value_bounds
