@@ -83,7 +83,18 @@ class CreditDunningEngine(models.AbstractModel):
         if not self.env.user.has_group("credit_control.group_credit_manager"):
             raise AccessError(self.env._("Only a credit manager can run the dunning."))
         crons = self._crons()
-        if crons.try_lock_for_update() != crons:
+        # A job row another transaction wrote since this one began (every run of a job writes
+        # it) cannot be locked at REPEATABLE READ either: a serialization failure, refused
+        # like a running job instead of reaching the manager (or the log) as a raw error.
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM ir_cron WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                    tuple(crons.ids)), log_exceptions=False)
+                locked = self.env.cr.fetchall()
+        except CONCURRENCY_ERRORS:
+            locked = []
+        if len(locked) != len(crons):
             raise UserError(self.env._(
                 "The scheduled dunning is running right now. Try again in a few minutes."))
         return self._run(companies, partners=partners)
@@ -293,7 +304,11 @@ class CreditDunningEngine(models.AbstractModel):
             try:
                 batch = self._take_batch(companies, partners)
                 if not batch:
-                    break  # nothing left, or what is left is being completed by another run
+                    # Nothing left, or what is left is being completed by another run: nothing
+                    # remains for this run, which the scheduler must not call again at once.
+                    if commit:
+                        self.env["ir.cron"]._commit_progress(remaining=0)
+                    break
                 for company, events in batch.grouped("company_id").items():
                     self.with_company(company)._execute_events(events.with_company(company))
             except CONCURRENCY_ERRORS:
@@ -312,7 +327,16 @@ class CreditDunningEngine(models.AbstractModel):
 
     @api.model
     def _count_pending(self, companies, partners=None):
-        return self.env["credit.dunning.event"].search_count(self._pending_domain(companies, partners))
+        """Pending events this run can still take: not those of the customers another run is
+        completing (their advisory locks, see :meth:`_take_batch`)."""
+        query = self.env["credit.dunning.event"]._search(self._pending_domain(companies, partners))
+        query.add_where(SQL(
+            """credit_dunning_event.partner_id NOT IN (
+                   SELECT objid::integer FROM pg_locks
+                    WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2
+                      AND granted AND pid != pg_backend_pid())""", ADVISORY_LOCK_SPACE))
+        [(count,)] = self.env.execute_query(query.select(SQL("COUNT(*)")))
+        return count
 
     @api.model
     def _pending_domain(self, companies, partners=None):

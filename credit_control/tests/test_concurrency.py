@@ -11,6 +11,7 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.base.models.ir_cron import CompletionStatus
 from odoo.addons.credit_control.models.credit_dunning_engine import ADVISORY_LOCK_SPACE, DunningStep
 
 
@@ -149,3 +150,53 @@ class TestConcurrentDunningBatches(TransactionCase):
             self.assertEqual(self._take(cr_c), [p2, p3])
             cr_b.rollback()
             cr_c.rollback()
+
+    def test_job_reports_only_what_it_can_take(self):
+        """While another run holds the pending events, the executor job reports none left for
+        itself: the scheduler does not call it again at once ("processed no record")."""
+        p0, _p1, _p2, _p3 = self.partner_ids
+        last_progress = self.env["ir.cron.progress"].search([], order="id desc", limit=1).id or 0
+        self.addCleanup(self._drop_progress, last_progress)
+        cron = self.env.ref("credit_control.ir_cron_credit_dunning_execute")
+        job = {**cron.read(load=None)[0], "timed_out_counter": 0, "done": 0, "remaining": 0}
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            # A holds customer 0 (and, cut by the batch limit, customer 1's row): B may take the
+            # events of customers 1 to 3.
+            self.assertEqual(self._take(cr_a), [p0, p0])
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            company = env_b["res.company"].browse(self.company_id)
+            self.assertEqual(env_b["credit.dunning.engine"]._count_pending(company), 3)
+            cr_a.rollback()
+            # A holds every pending event: the job takes none and reports none remaining.
+            self.patch(self.engine_class, "_batch_size", 10)
+            self.assertEqual(len(self._take(cr_a)), 5)
+            self.assertEqual(env_b["credit.dunning.engine"]._count_pending(company), 0)
+            cr_b.rollback()
+            # The job's registry check would try the test mode's read-only pool first, and warn.
+            self.patch(self.registry, "_db_readonly", None)
+            with self.assertNoLogs("odoo.addons.base.models.ir_cron", "WARNING"):
+                status = self.registry["ir.cron"]._run_job(job)
+            self.assertEqual(status, CompletionStatus.FULLY_DONE)
+            cr_a.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            progress = env["ir.cron.progress"].search([("cron_id", "=", cron.id), ("id", ">", last_progress)])
+            self.assertEqual([(p.done, p.remaining) for p in progress], [(0, 0)])
+            states = env["credit.dunning.event"].search([("partner_id", "in", self.partner_ids)]).mapped("state")
+        self.assertEqual(states, ["pending"] * 5)
+
+    def _drop_progress(self, last_progress):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM ir_cron_progress WHERE id > %s", [last_progress])
+
+    def test_run_now_refused_cleanly_after_a_job_wrote_its_row(self):
+        """A job that ran since the manager's transaction began wrote its cron row: locking it
+        fails to serialize (this test's transaction began before). *Run now* refuses as while a
+        job runs: no raw error, no ERROR log."""
+        cron = self.env.ref("credit_control.ir_cron_credit_dunning_execute")
+        with self.registry.cursor() as cr:
+            cr.execute("UPDATE ir_cron SET lastcall = lastcall WHERE id = %s", [cron.id])
+        engine = self.env["credit.dunning.engine"].with_user(self.env.ref("base.user_admin"))
+        with self.assertNoLogs("odoo.sql_db", "ERROR"), \
+                self.assertRaisesRegex(UserError, "running right now"):
+            engine._run_manual(self.env["res.company"].browse(self.company_id))
