@@ -503,15 +503,15 @@ class CreditDunningEngine(models.AbstractModel):
 
     @api.model
     def _send_emails(self, events, recipients, letters):
-        """Queue one email per event from its level's template, in the recipient's language,
-        with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
+        """Queue one email per event from its level's template, in the customer's language (the
+        template's ``lang``), with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
         is sent by the mail queue, never inline. Returns ``{event id: mail.message}``."""
         if not events:
             return {}
         rendered = {}
         by_template = defaultdict(list)
         for event in events:
-            by_template[event.level_id._template_for(recipients[event.partner_id.id])].append(event.id)
+            by_template[event.level_id.mail_template_id].append(event.id)
         for template, event_ids in by_template.items():
             rendered.update(template._generate_template(event_ids, ["subject", "body_html", "email_from"]))
         reply_to = self._reply_to(events)

@@ -79,7 +79,7 @@ class CreditDunningEvent(models.Model):
                 "amount": formatLang(lang_env, line.amount_residual, currency_obj=line.currency_id),
             } for line in event.line_ids]
             event.invoice_table = QWeb.with_context(lang=lang)._render(
-                "credit_control.credit_dunning_mail_invoice_table", {"rows": rows, "zh": lang.startswith("zh")})
+                "credit_control.credit_dunning_mail_invoice_table", {"rows": rows})
 
     def mail_allowed_qweb_expressions(self):
         # The dunning templates only read these fields: Odoo renders such templates without

@@ -35,10 +35,8 @@ class CreditDunningLevel(models.Model):
         help="Wait at least this many days after the invoice's previous dunning step.")
     send_email = fields.Boolean(string="Email")
     mail_template_id = fields.Many2one(
-        "mail.template", string="Email Template", domain=[("model", "=", "credit.dunning.event")])
-    mail_template_zh_id = fields.Many2one(
-        "mail.template", string="Chinese Email Template", domain=[("model", "=", "credit.dunning.event")],
-        help="Used for customers whose language is Chinese.")
+        "mail.template", string="Email Template", domain=[("model", "=", "credit.dunning.event")],
+        help="Rendered in the customer's language from the template's translations.")
     send_letter = fields.Boolean(
         string="Letter (PDF)",
         help="Render a formal letter listing the invoices, attach it to the email and to the "
@@ -100,13 +98,6 @@ class CreditDunningLevel(models.Model):
             if level.put_on_hold and not (level.hold_reason or "").strip():
                 raise ValidationError(self.env._(
                     "Level %(level)s puts the customer on hold: give the hold reason.", level=level.name))
-
-    def _template_for(self, partner):
-        """The email template in the customer's language (Chinese or the default one)."""
-        self.ensure_one()
-        if (partner.lang or "").startswith("zh") and self.mail_template_zh_id:
-            return self.mail_template_zh_id
-        return self.mail_template_id
 
     def _fee_amount(self, overdue_amount):
         """The fee for a step covering ``overdue_amount`` (company currency)."""
