@@ -149,30 +149,23 @@ class CreditDunningEngine(models.AbstractModel):
             customers = self.env["res.partner"].with_company(company).browse(
                 {row["partner_id"] for row in rows})
             procedures = {customer.id: customer._credit_dunning_procedure() for customer in customers}
-            # Each procedure's levels, highest first, read once: (days, minimum amount, level).
-            ladders = {procedure: [(level.days_overdue, level.min_overdue_amount, level)
-                                   for level in procedure.with_company(company).level_ids.sorted(
-                                       "days_overdue", reverse=True)]
+            ladders = {procedure: procedure._dunning_ladder(company)
                        for procedure in set(procedures.values()) if procedure}
-            level_days = {level.id: days for ladder in ladders.values() for days, _amount, level in ladder}
+            level_days = {rung.key.id: rung.days_overdue for ladder in ladders.values() for rung in ladder.rungs}
             overdue = defaultdict(float)
             for row in rows:
                 overdue[row["partner_id"]] += row["amount_company"]
-            currency = company.currency_id
             groups = {}
             for row in rows:
                 partner_id = row["partner_id"]
-                ladder = ladders.get(procedures[partner_id], ())
-                level = next((level for days, minimum, level in ladder
-                              if days <= row["days_overdue"]
-                              and currency.compare_amounts(overdue[partner_id], minimum) >= 0), None)
-                if not level:
+                ladder = ladders.get(procedures[partner_id])
+                rung = ladder and ladder.due(
+                    row["days_overdue"], overdue[partner_id],
+                    done_days=[level_days.get(done_id, -1) for done_id in row["done_level_ids"]],
+                    days_since_last=(date - row["last_date"]).days if row["last_date"] else None)
+                if not rung:
                     continue
-                done_days = [level_days.get(done_id, -1) for done_id in row["done_level_ids"]]
-                if done_days and max(done_days) >= level.days_overdue:
-                    continue
-                if row["last_date"] and (date - row["last_date"]).days < level.min_days_since_previous:
-                    continue
+                level = rung.key
                 key = (partner_id, level.id)
                 if key not in groups:
                     groups[key] = DunningStep(company, customers.browse(partner_id), level)

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .dunning_ladder import Ladder, Rung
+
 
 class CreditDunningProcedure(models.Model):
     """An ordered ladder of dunning levels applied to a customer's overdue invoices.
@@ -28,11 +30,11 @@ class CreditDunningProcedure(models.Model):
         for procedure in self:
             procedure.level_count = len(procedure.level_ids)
 
-    def _due_level(self, days_overdue, overdue_amount):
-        """The highest level reached by an invoice ``days_overdue`` days late, for a customer
-        owing ``overdue_amount`` overdue (company currency), or an empty recordset."""
+    def _dunning_ladder(self, company):
+        """The levels of this procedure as a plain :class:`~.dunning_ladder.Ladder` (amounts in
+        the currency of ``company``), which decides what is due (see ``dunning_ladder``)."""
         self.ensure_one()
-        reached = self.level_ids.filtered(
-            lambda level: level.days_overdue <= days_overdue
-            and level.currency_id.compare_amounts(overdue_amount, level.min_overdue_amount) >= 0)
-        return reached.sorted("days_overdue")[-1:]
+        return Ladder([
+            Rung(level, level.days_overdue, level.min_overdue_amount, level.min_days_since_previous)
+            for level in self.with_company(company).level_ids
+        ], rounding=company.currency_id.rounding)
