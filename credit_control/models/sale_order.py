@@ -33,7 +33,7 @@ class SaleOrder(models.Model):
 
     def _credit_values(self):
         self.ensure_one()
-        paid = self.amount_paid if "amount_paid" in self._fields else 0.0
+        paid = self.amount_paid
         return {
             "amount": max(self.amount_total - paid, 0.0),
             "counted": 0.0,

@@ -119,13 +119,8 @@ class CreditAgingWizard(models.TransientModel):
 
     @api.model
     def _aging_dispute_condition(self):
-        """SQL condition on ``am`` (account_move) true for invoices with an open dispute.
-
-        Uses the dispute model (``credit.dispute``) when it is installed; without it no
-        invoice counts as disputed. Override to define "disputed" otherwise.
-        """
-        if "credit.dispute" not in self.env:
-            return SQL("FALSE")
+        """SQL condition on ``am`` (account_move) true for invoices with an open dispute
+        (``credit.dispute``). Override to define "disputed" otherwise."""
         return SQL("EXISTS (SELECT 1 FROM credit_dispute d WHERE d.move_id = am.id AND d.state = 'open')")
 
     def _residuals_are_current(self):
