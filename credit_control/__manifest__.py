@@ -6,7 +6,7 @@
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "credit_control developers",
-    "depends": ["sale", "account", "mail"],
+    "depends": ["sale", "account", "mail", "base_vat"],
     "external_dependencies": {"python": ["python-stdnum", "xlsxwriter"]},
     "data": [
         "security/credit_control_security.xml",
