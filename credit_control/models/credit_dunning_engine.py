@@ -207,6 +207,8 @@ class CreditDunningEngine(models.AbstractModel):
         Values are passed as one array per column (``unnest``): a statement of thousands of
         rows is then built and sent without formatting each row.
         """
+        # cr.execute rather than env.execute_query, here and below: a run that collides with
+        # another one expects the unique index to refuse the insert, which must not be logged.
         cr, uid = self.env.cr, self.env.uid
         cr.execute(SQL(
             """
@@ -379,20 +381,21 @@ class CreditDunningEngine(models.AbstractModel):
                 SQL("%s::%s", vals[fname] or None, SQL(types.get(fname, "varchar"))) for fname in fnames))
             for event, vals in values.items())
         ids = [event.id for event in values]
-        self.env.cr.execute(SQL(
+        completed = self.env.execute_query(SQL(
             """
             UPDATE credit_dunning_event e
                SET %(assign)s, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
               FROM (VALUES %(rows)s) AS v(id, %(columns)s)
              WHERE e.id = v.id AND e.state = 'pending'
+            RETURNING e.id
             """,
             assign=SQL(", ").join(SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f)) for f in fnames),
             uid=self.env.uid, rows=rows,
             columns=SQL(", ").join(SQL.identifier(f) for f in fnames),
         ))
-        if self.env.cr.rowcount != len(ids):
+        if len(completed) != len(ids):
             raise UserError(self.env._("Another run completed some of these dunning events meanwhile."))
-        self.env.cr.execute(SQL(
+        self.env.execute_query(SQL(
             """
             UPDATE credit_dunning_event_line l SET state = e.state
               FROM credit_dunning_event e

@@ -158,11 +158,15 @@ class CreditInsurancePolicy(models.Model):
 
     @api.model
     def _cron_notification_alerts(self):
-        """Daily: warn credit managers before an insured invoice's notification deadline passes."""
+        """Daily: warn credit managers before an insured invoice's notification deadline passes.
+
+        One policy at a time, each committed (``ir.cron`` progress); a rerun the same day adds
+        no activity an invoice already has."""
         today = fields.Date.context_today(self)
-        for policy in self.sudo().search([]):
-            if policy.date_end and policy.date_end < today:
-                continue
+        policies = self.sudo().search(["|", ("date_end", "=", False), ("date_end", ">=", today)])
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(policies))
+        for policy in policies:
             first_due = today - timedelta(days=policy.notification_days)
             moves = self.env["account.move"].sudo().search([
                 ("company_id", "=", policy.company_id.id), ("move_type", "=", "out_invoice"),
@@ -172,3 +176,5 @@ class CreditInsurancePolicy(models.Model):
                 ("invoice_date_due", "<=", first_due + timedelta(days=policy.notification_alert_days)),
             ])
             moves.filtered("credit_insured")._credit_schedule_deadline_activity()
+            if not cron._commit_progress(1):
+                break

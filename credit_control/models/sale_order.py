@@ -26,10 +26,10 @@ class SaleOrder(models.Model):
             order.credit_partner_available = (
                 partner.with_company(order.company_id).sudo().credit_available if controlled else 0.0)
 
-    @api.depends("partner_id", "partner_invoice_id", "amount_total", "payment_term_id", "state",
-                 "company_id", "currency_id")
-    def _compute_credit_block_message(self):
-        super()._compute_credit_block_message()
+    @api.model
+    def _credit_block_depends(self):
+        return ["partner_id", "partner_invoice_id", "amount_total", "payment_term_id", "state",
+                "company_id", "currency_id"]
 
     def _credit_values(self):
         self.ensure_one()

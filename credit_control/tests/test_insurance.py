@@ -101,6 +101,16 @@ class TestInsurance(CreditCommon):
         self.assertEqual(summary.cell(2, summary_header.index("Concentration (HHI)") + 1).value, 3028.1)
         self.assertEqual(summary.cell(2, summary_header.index("Coverage") + 1).number_format, "0.00%")
 
+    def test_expiry_job(self):
+        Cover = self.env["credit.insurance.limit"]
+        expired, named = (Cover.search([("partner_id", "=", partner.id)], order="id")
+                          for partner in (self.expired, self.named))
+        self.assertEqual(expired.state, "granted")
+        with self.enter_registry_test_mode():
+            self.env.ref("credit_control.ir_cron_credit_insurance_expire").method_direct_trigger()
+        self.assertEqual(expired.state, "expired")
+        self.assertEqual(named.mapped("state"), ["granted", "reduced"])
+
     def test_notification_deadline_activity_and_declaration(self):
         soon = self.make_invoice(self.named, 100.0, invoice_date=date(2026, 3, 6),
                                  due_date=date(2026, 4, 5))  # deadline 4 July: in the 7-day window
@@ -119,9 +129,13 @@ class TestInsurance(CreditCommon):
         def activities(move):
             return move.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
 
-        self.env["credit.insurance.policy"]._cron_notification_alerts()
-        self.env["credit.insurance.policy"]._cron_notification_alerts()  # nothing twice
-        self.assertIn(self.credit_manager, activities(soon).user_id)
+        cron = self.env.ref("credit_control.ir_cron_credit_insurance_alerts")
+        mails_before = self.env["mail.mail"].search_count([])
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()  # nothing twice
+        self.assertEqual(activities(soon).user_id, self.company._credit_managers())
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)  # no assignment email each
         self.assertEqual(len(activities(soon).filtered(lambda a: a.user_id == self.credit_manager)), 1)
         self.assertEqual(activities(soon)[0].date_deadline, date(2026, 7, 4))
         self.assertFalse(activities(later) or activities(past) or activities(uninsured))
