@@ -30,7 +30,8 @@ class CreditGrade(models.Model):
         help="The maximum limit and the overdue tolerance are in this company currency.")
     min_score = fields.Integer(
         string="Minimum Score", tracking=True,
-        help="Customers whose credit score reaches this value are suggested this grade.")
+        help="Lowest credit score of the grade's customers. No score is computed yet: until the "
+        "credit scoring comes, no grade is suggested from it.")
     max_credit_limit = fields.Monetary(
         string="Maximum Credit Limit", tracking=True,
         help="Highest credit limit a customer of this grade may be given (company currency). "
