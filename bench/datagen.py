@@ -24,7 +24,8 @@ import io
 import logging
 import random
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+from types import SimpleNamespace
 
 import odoo.init  # noqa: F401 - Odoo's import-time set-up, needed when run as a plain script
 from odoo import Command, fields
@@ -109,9 +110,40 @@ def _scale_params(scale):
 def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     """Create the benchmark's core data in ``env``'s company. Returns a summary dict.
 
-    ``params`` overrides the scale's sizes (used by the smoke test).
+    ``params`` overrides the scale's sizes (used by the smoke test). The steps below run in
+    this order, each drawing from the one seeded ``random.Random`` and reserving its ids in
+    turn: the same scale and seed give the same data row for row.
     """
     t0 = time.monotonic()
+    g = _prepare(env, scale, seed, today, params)
+    _make_templates(g)
+    _clone_customers(g)
+    _clone_orders(g)
+    _plan_invoices(g)
+    _invoice_rows(g)
+    _payment_rows(g)
+    _insert_moves(g)
+    _insert_lines(g)
+    _insert_partials(g)
+    _finish(g)
+    summary = dict(
+        scale=scale.upper(), seed=seed, generator_version=GENERATOR_VERSION, today=str(g.today),
+        company_currency=g.ccy.name, other_currency=g.other.name, other_rate=OTHER_RATE,
+        customers=len(g.customers), invoices=g.n_inv, payments=g.n_pay, orders=g.n_orders,
+        orders_partly_invoiced=len(g.rels), receivable_lines=g.n_recv_lines + g.n_pay,
+        move_lines=len(g.lines), partial_reconciles=len(g.partials), full_reconciles=len(g.fulls),
+        small_partner_id=g.small_id, big_partner_id=g.big_id, big_open_invoices=g.p["big_open"],
+        partner_ids=[g.partner_ids[0], g.partner_ids[-1]],
+        seconds=round(time.monotonic() - t0, 1),
+    )
+    log(f"generated {summary['customers']} customers, {g.n_inv} invoices, {g.n_pay} payments, "
+        f"{g.n_orders} orders, {len(g.lines)} move lines in {summary['seconds']} s")
+    return summary
+
+
+def _prepare(env, scale, seed, today, params):
+    """The sizes, the seeded random generator, the second currency at its constant rate, the
+    journals, payment terms and product every step uses."""
     p = _scale_params(scale)
     p.update(params or {})
     rng = random.Random(f"credit_control-bench-{seed}-{GENERATOR_VERSION}")
@@ -141,8 +173,16 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         env["product.product"].create({
             "name": "Bench service", "default_code": "BENCH-SERVICE", "type": "service",
             "list_price": 100.0, "invoice_policy": "order", "taxes_id": [Command.clear()]})
+    return SimpleNamespace(
+        env=env, cr=cr, p=p, rng=rng, today=today, company=company, ccy=ccy, other=other,
+        sale_journal=sale_journal, bank_journal=bank_journal, terms=terms, product=product)
 
-    # ---------------------------------------------------------------- templates (ORM)
+
+def _make_templates(g):
+    """The template rows, made with the ORM: a customer, a confirmed order partly invoiced, its
+    posted invoice and a payment entry reconciled with it (``g.tmpl``: their ids)."""
+    env, cr, today, terms, product = g.env, g.cr, g.today, g.terms, g.product
+    bank_journal = g.bank_journal
     tmpl_partner = env["res.partner"].create({
         "name": "Bench template", "is_company": True, "customer_rank": 1})
     tmpl_order = env["sale.order"].create({
@@ -180,8 +220,12 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         partial=recv_line.matched_credit_ids.id, full=recv_line.full_reconcile_id.id,
     )
     env.invalidate_all()
+    g.tmpl = tmpl
 
-    # ---------------------------------------------------------------- customers
+
+def _clone_customers(g):
+    """The customers (each with a credit limit) and the two reference customers."""
+    cr, rng, p, tmpl, company = g.cr, g.rng, g.p, g.tmpl, g.company
     n_cust = p["customers"]
     limits = [5_000, 10_000, 20_000, 50_000, 100_000, 250_000]
     customers = []  # (index, ref, name, limit)
@@ -206,8 +250,14 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     _clone(cr, "res_partner", "bench_partner", partner_overrides)
     regular = partner_ids[:n_cust]
     small_id, big_id = partner_ids[n_cust], partner_ids[n_cust + 1]
+    g.__dict__.update(customers=customers, partner_ids=partner_ids, regular=regular,
+                      small_id=small_id, big_id=big_id, n_cust=n_cust, cid=cid)
 
-    # ---------------------------------------------------------------- orders
+
+def _clone_orders(g):
+    """One confirmed order per sampled customer, about half of them partly invoiced."""
+    env, cr, rng, p, tmpl, today = g.env, g.cr, g.rng, g.p, g.tmpl, g.today
+    regular, n_cust, cid = g.regular, g.n_cust, g.cid
     n_orders = min(p["orders"], n_cust)
     order_partners = rng.sample(regular, n_orders)
     first_order = _reserve_ids(cr, "sale_order", n_orders)
@@ -248,8 +298,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     seq = env["ir.sequence"].search([("code", "=", "sale.order"), ("company_id", "in", [cid, False])], limit=1)
     if seq:
         seq.number_next = max(seq.number_next_actual, n_orders + 1)
+    g.orders, g.n_orders = orders, n_orders
 
-    # ---------------------------------------------------------------- invoices, payments
+
+def _plan_invoices(g):
+    """What each invoice is (``g.invoices``, by date): the orders' invoices, invoices spread
+    over two years and customers, the reference customers' open invoices, and each one's fate
+    (paid, partly paid, open) and payment date."""
+    rng, p, today, terms, orders = g.rng, g.p, g.today, g.terms, g.orders
+    ccy, other, regular, small_id, big_id = g.ccy, g.other, g.regular, g.small_id, g.big_id
     # Each invoice: (partner, currency_id, invoice_date, term key, amount cents in its
     # currency, fate, payment date, order index or None, quantity, unit cents)
     invoices = []
@@ -290,19 +347,27 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
             pdate = inv[2] + timedelta(days=max(0, due_days + rng.randint(-20, 45)))
             inv[6] = min(pdate, today)
     invoices.sort(key=lambda inv: inv[2])
+    g.invoices = invoices
 
+
+def _last_numbers(cr, journal):
+    """Numbers already used per year in ``journal`` (a database with other invoices)."""
+    cr.execute("SELECT sequence_prefix, MAX(sequence_number) FROM account_move"
+               " WHERE journal_id = %s GROUP BY sequence_prefix", [journal.id])
+    used = dict(cr.fetchall())
+    return {int(prefix.rstrip("/").rsplit("/", 1)[-1]): number
+            for prefix, number in used.items()
+            if prefix and prefix.startswith(f"{journal.code}/") and prefix.rstrip("/").rsplit("/", 1)[-1].isdigit()}
+
+
+def _invoice_rows(g):
+    """The rows of the invoices (moves, product and receivable lines, one or two instalments),
+    the order links of their lines and the payments they get."""
+    cr, invoices, terms, tmpl, orders = g.cr, g.invoices, g.terms, g.tmpl, g.orders
+    ccy, other, sale_journal = g.ccy, g.other, g.sale_journal
     n_inv = len(invoices)
     first_move = _reserve_ids(cr, "account_move", n_inv)
-
-    def last_numbers(journal):
-        """Numbers already used per year in ``journal`` (a database with other invoices)."""
-        cr.execute("SELECT sequence_prefix, MAX(sequence_number) FROM account_move"
-                   " WHERE journal_id = %s GROUP BY sequence_prefix", [journal.id])
-        used = dict(cr.fetchall())
-        return {int(prefix.rstrip("/").rsplit("/", 1)[-1]): number
-                for prefix, number in used.items()
-                if prefix and prefix.startswith(f"{journal.code}/") and prefix.rstrip("/").rsplit("/", 1)[-1].isdigit()}
-    seq_by_year = last_numbers(sale_journal)
+    seq_by_year = _last_numbers(cr, sale_journal)
     moves, lines, rels = [], [], []
     payments = []  # (invoice index, pay date, currency, amount cur cents, amount company cents, [(line idx, cur, comp)])
     n_recv_lines = sum(2 if inv[3] == "split" else 1 for inv in invoices)
@@ -362,7 +427,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                       _Money.f(residual_cur // div), payment_state, terms[term][0].id,
                       orders[o_index][3] if o_index is not None else None))
 
-    # payments: one entry per paid / partly paid invoice
+    g.__dict__.update(n_inv=n_inv, n_recv_lines=n_recv_lines, rate=rate, moves=moves, lines=lines,
+                      rels=rels, payments=payments)
+
+
+def _payment_rows(g):
+    """One payment entry per paid or partly paid invoice, its partial and full
+    reconciliations, and the reconciliation links of the lines they match."""
+    cr, invoices, tmpl, rate = g.cr, g.invoices, g.tmpl, g.rate
+    bank_journal, payments, moves, lines = g.bank_journal, g.payments, g.moves, g.lines
     payments.sort(key=lambda pay: (pay[1], pay[0]))
     n_pay = len(payments)
     first_pay_move = _reserve_ids(cr, "account_move", n_pay)
@@ -372,7 +445,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     n_full = sum(1 for pay in payments if pay[6])
     first_full = _reserve_ids(cr, "account_full_reconcile", n_full)
     partial_id, full_id = first_partial, first_full
-    pay_seq = last_numbers(bank_journal)
+    pay_seq = _last_numbers(cr, bank_journal)
     partials, fulls = [], []
     matching = {}  # line id -> (full id, matching number)
     for j, (k, pdate, cur, amt_cur, amt_comp, paid_parts, full, recv) in enumerate(payments):
@@ -412,7 +485,12 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                       _Money.f(-amt_cur), 100))
     # reconciliation links on the lines
     lines = [l if l[0] not in matching else l[:15] + matching[l[0]] + l[17:] for l in lines]
+    g.__dict__.update(n_pay=n_pay, lines=lines, partials=partials, fulls=fulls)
 
+
+def _insert_moves(g):
+    """All moves, invoices and payments, cloned from their templates."""
+    cr, moves = g.cr, g.moves
     cr.execute("""CREATE TEMP TABLE bench_move (id int, tmpl_id int, name varchar, prefix varchar,
         seqnum int, date date, invoice_date date, due date, partner_id int, currency_id int,
         rate numeric, amount numeric, amount_comp numeric, residual numeric, residual_comp numeric,
@@ -442,6 +520,11 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         "create_date": "s.date::timestamp + interval '9 hours'",
         "write_date": "s.date::timestamp + interval '9 hours'",
     })
+
+
+def _insert_lines(g):
+    """The full reconciliations, then the move lines that reference them."""
+    cr, fulls, lines = g.cr, g.fulls, g.lines
     # full reconciliations first: the lines reference them
     cr.execute("CREATE TEMP TABLE bench_full (id int, tmpl_id int) ON COMMIT DROP")
     _copy(cr, "bench_full", ["id", "tmpl_id"], fulls)
@@ -475,6 +558,11 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         "create_date": "s.date::timestamp + interval '9 hours'",
         "write_date": "s.date::timestamp + interval '9 hours'",
     })
+
+
+def _insert_partials(g):
+    """The partial reconciliations and the order-line / invoice-line links."""
+    cr, partials, rels = g.cr, g.partials, g.rels
     cr.execute("""CREATE TEMP TABLE bench_partial (id int, tmpl_id int, debit_move_id int,
         credit_move_id int, full_reconcile_id int, debit_currency_id int, credit_currency_id int,
         amount numeric, debit_amount_currency numeric, credit_amount_currency numeric,
@@ -493,25 +581,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     if rels:
         _copy(cr, "sale_order_line_invoice_rel", ["order_line_id", "invoice_line_id"], rels)
 
-    # ---------------------------------------------------------------- drop the templates
-    _delete_templates(cr, tmpl)
+
+def _finish(g):
+    """Drop the templates and refresh the statistics and the caches."""
+    env, cr = g.env, g.cr
+    _delete_templates(cr, g.tmpl)
     cr.execute("ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line;"
                " ANALYZE account_partial_reconcile; ANALYZE sale_order; ANALYZE sale_order_line")
     env.invalidate_all()
     env.registry.clear_cache()
-    summary = dict(
-        scale=scale.upper(), seed=seed, generator_version=GENERATOR_VERSION, today=str(today),
-        company_currency=ccy.name, other_currency=other.name, other_rate=OTHER_RATE,
-        customers=len(customers), invoices=n_inv, payments=n_pay, orders=n_orders,
-        orders_partly_invoiced=len(rels), receivable_lines=n_recv_lines + n_pay,
-        move_lines=len(lines), partial_reconciles=len(partials), full_reconciles=len(fulls),
-        small_partner_id=small_id, big_partner_id=big_id, big_open_invoices=p["big_open"],
-        partner_ids=[partner_ids[0], partner_ids[-1]],
-        seconds=round(time.monotonic() - t0, 1),
-    )
-    log(f"generated {summary['customers']} customers, {n_inv} invoices, {n_pay} payments, "
-        f"{n_orders} orders, {len(lines)} move lines in {summary['seconds']} s")
-    return summary
 
 
 def _delete_templates(cr, tmpl):
@@ -584,7 +662,7 @@ def apply_credit_profile(env, seed=42, log=print):
 
 def _apply_insurance(env, rng):
     """One insurance policy with a cover decision for about 60 % of the bench customers (granted,
-    some reduced or requested), when issue 5's models exist."""
+    some reduced or requested), when the measured build has the insurance models."""
     if "credit.insurance.policy" not in env or "credit.insurance.limit" not in env:
         return {}
     company = env.company
@@ -622,8 +700,8 @@ def _apply_insurance(env, rng):
 
 
 def _apply_dunning(env, rng):
-    """Dunning: the company uses the module's standard procedure (its own data), when issue 4's
-    models exist; bench customers have e-mail addresses, so reminders are e-mails (queued)."""
+    """Dunning: the company uses the module's standard procedure (its own data), when the
+    measured build has the dunning models; bench customers have e-mail addresses, so reminders are e-mails (queued)."""
     company = env.company
     if "credit.dunning.procedure" not in env or "credit_dunning_procedure_id" not in company._fields:
         return {}
