@@ -127,7 +127,7 @@ class TestExposure(CreditCommon):
     def test_vat_validation(self):
         """VAT numbers are checked by base_vat, Greek ones (prefix EL) included."""
         germany, greece = self.env.ref("base.de"), self.env.ref("base.gr")
-        with self.assertRaisesRegex(ValidationError, r"DE811000005.*does not seem to be valid"):
+        with self.assertRaisesRegex(ValidationError, r"811000005\] for partner \[Bad DE\] does not seem to be valid"):
             self.env["res.partner"].create({
                 "name": "Bad DE", "is_company": True, "country_id": germany.id, "vat": "DE811000005"})
         good = self.env["res.partner"].create({
