@@ -194,7 +194,7 @@ def _make_templates(g):
     tmpl_invoice.invoice_line_ids.quantity = 4
     tmpl_invoice.write({"invoice_date": today, "invoice_payment_term_id": terms["30"][0].id})
     tmpl_invoice.action_post()
-    recv_line = tmpl_invoice.line_ids.filtered(lambda l: l.display_type == "payment_term")
+    recv_line = tmpl_invoice.line_ids.filtered(lambda rec: rec.display_type == "payment_term")
     tmpl_payment = env["account.move"].create({
         "move_type": "entry", "journal_id": bank_journal.id, "date": today,
         "line_ids": [
@@ -204,7 +204,7 @@ def _make_templates(g):
                             "partner_id": tmpl_partner.id, "name": "Bench payment"}),
         ]})
     tmpl_payment.action_post()
-    pay_recv = tmpl_payment.line_ids.filtered(lambda l: l.account_id == recv_line.account_id)
+    pay_recv = tmpl_payment.line_ids.filtered(lambda rec: rec.account_id == recv_line.account_id)
     pay_bank = tmpl_payment.line_ids - pay_recv
     (recv_line | pay_recv).reconcile()
     env.flush_all()
@@ -239,7 +239,7 @@ def _clone_customers(g):
                " credit_limit numeric) ON COMMIT DROP")
     _copy(cr, "bench_partner", ["id", "tmpl_id", "ref", "name", "credit_limit"],
           ((pid, tmpl["partner"], ref, name, limit)
-           for pid, (ref, name, limit) in zip(partner_ids, customers)))
+           for pid, (ref, name, limit) in zip(partner_ids, customers, strict=True)))
     cid = company.id
     partner_overrides = {
         "id": "s.id", "name": "s.name", "complete_name": "s.name", "commercial_partner_id": "s.id",
@@ -369,7 +369,9 @@ def _invoice_rows(g):
     first_move = _reserve_ids(cr, "account_move", n_inv)
     seq_by_year = _last_numbers(cr, sale_journal)
     moves, lines, rels = [], [], []
-    payments = []  # (invoice index, pay date, currency, amount cur cents, amount company cents, [(line idx, cur, comp)])
+    # payments: (invoice index, pay date, currency, amount cur cents, amount company cents,
+    #            [(line idx, cur, comp)], ...)
+    payments = []
     n_recv_lines = sum(2 if inv[3] == "split" else 1 for inv in invoices)
     first_line = _reserve_ids(cr, "account_move_line", n_inv + n_recv_lines)
     line_id = first_line
@@ -484,7 +486,7 @@ def _payment_rows(g):
                       "Bench payment", -amt_comp, -amt_cur, 0, 0, "t", None, None, 1, None,
                       _Money.f(-amt_cur), 100))
     # reconciliation links on the lines
-    lines = [l if l[0] not in matching else l[:15] + matching[l[0]] + l[17:] for l in lines]
+    lines = [ln if ln[0] not in matching else ln[:15] + matching[ln[0]] + ln[17:] for ln in lines]
     g.__dict__.update(n_pay=n_pay, lines=lines, partials=partials, fulls=fulls)
 
 
@@ -541,7 +543,7 @@ def _insert_lines(g):
                              "amount_currency", "residual", "residual_currency", "reconciled",
                              "full_reconcile_id", "matching_number", "quantity", "price_unit",
                              "price_subtotal", "sequence"],
-          (tuple(_Money.f(v) if i in cents else v for i, v in enumerate(l)) for l in lines))
+          (tuple(_Money.f(v) if i in cents else v for i, v in enumerate(rec)) for rec in lines))
     _clone(cr, "account_move_line", "bench_line", {
         "id": "s.id", "move_id": "s.move_id", "move_name": "s.move_name", "date": "s.date",
         "invoice_date": "s.invoice_date", "date_maturity": "s.date_maturity",
@@ -761,7 +763,8 @@ def check_consistency(env, sample=2000, seed=42):
     rng = random.Random(seed)
     line_ids = Line.search(domain).ids
     sample_lines = Line.browse(sorted(rng.sample(line_ids, min(sample, len(line_ids)))))
-    stored = {l["id"]: l for l in sample_lines.read(["amount_residual", "amount_residual_currency", "reconciled"])}
+    stored = {rec["id"]: rec
+              for rec in sample_lines.read(["amount_residual", "amount_residual_currency", "reconciled"])}
     _recompute(sample_lines, "amount_residual")
     for line in sample_lines:
         s = stored[line.id]
@@ -786,7 +789,7 @@ def check_consistency(env, sample=2000, seed=42):
     SOL = env["sale.order.line"]
     sol_ids = SOL.search([("order_partner_id", "in", ids)]).ids
     sample_sol = SOL.browse(sorted(rng.sample(sol_ids, min(sample // 4, len(sol_ids)))))
-    stored = {l["id"]: l["qty_invoiced"] for l in sample_sol.read(["qty_invoiced"])}
+    stored = {rec["id"]: rec["qty_invoiced"] for rec in sample_sol.read(["qty_invoiced"])}
     _recompute(sample_sol, "qty_invoiced")
     for line in sample_sol:
         assert line.qty_invoiced == stored[line.id], \
@@ -794,7 +797,8 @@ def check_consistency(env, sample=2000, seed=42):
     env.invalidate_all()
     counts = dict(
         customers=len(ids),
-        posted_invoices=Move.search_count([("partner_id", "in", ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]),
+        posted_invoices=Move.search_count(
+            [("partner_id", "in", ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]),
         receivable_lines=count,
         open_receivable_lines=Line.search_count(domain + [("reconciled", "=", False)]),
         confirmed_orders=env["sale.order"].search_count([("partner_id", "in", ids), ("state", "=", "sale")]),

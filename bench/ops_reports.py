@@ -78,7 +78,7 @@ def _our_aging_check(env, value):
         rows = wizard._build_rows()
         n = len(AGING_BOUNDARIES) + 2
         sums = [round(sum(r["buckets"][i] for r in rows), 2) for i in range(n)]
-        figures["buckets"] = dict(zip(BUCKET_KEYS, sums), residual=round(sum(r["total"] for r in rows), 2))
+        figures["buckets"] = dict(zip(BUCKET_KEYS, sums, strict=True), residual=round(sum(r["total"] for r in rows), 2))
         figures["rows"] = len(rows)
     except Exception as exc:  # noqa: BLE001 - the totals are a bonus; report why they are missing
         figures["buckets_error"] = f"{type(exc).__name__}: {exc}"

@@ -145,9 +145,9 @@ class Env:
         cmd = [sys.executable, self.odoo_bin, "-c", self.confs[conf], "-d", db,
                "--stop-after-init", "--log-level=warn", "--max-cron-threads=0", *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        errors = [l for l in (proc.stdout + proc.stderr).splitlines()
-                  if " ERROR " in l or " CRITICAL " in l or l.startswith(("Traceback", "  File", "odoo.", "psycopg2."))
-                  or "Error" in l]
+        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                  if " ERROR " in ln or " CRITICAL " in ln or "Error" in ln
+                  or ln.startswith(("Traceback", "  File", "odoo.", "psycopg2."))]
         return proc.returncode, errors
 
     def worker(self, kind, conf, db, out, timeout=None, extra=()):
@@ -200,12 +200,19 @@ def ensure_oca_addons(e):
 
 
 def build(e, steps):
-    """Create or reuse the three databases; returns a dict of build facts."""
-    args = e.args
+    """Create or reuse the three databases, in order; returns a dict of build facts."""
     facts = {"key": e.key, "steps": steps}
-    rebuild = args.rebuild
+    facts["data"] = _build_base(e, steps)
+    facts["profile"] = _build_ours(e, steps)
+    if e.args.no_compare:
+        return facts
+    facts["oca"] = _build_oca(e, steps)
+    return facts
 
-    # ---------------------------------------------------------------- base
+
+def _build_base(e, steps):
+    """The core apps and the generated data (all three databases are rebuilt with it)."""
+    args, rebuild = e.args, e.args.rebuild
     base_marker = None if rebuild else e.marker(e.dbs["base"])
     if base_marker:
         log(f"reusing {e.dbs['base']} (generated {base_marker.get('generated_at')})")
@@ -229,9 +236,12 @@ def build(e, steps):
                            consistency=res["consistency"], build_seconds=round(time.monotonic() - t0, 1))
         e.set_marker(e.dbs["base"], base_marker)
         log(f"base ready: {res['summary']}")
-    facts["data"] = base_marker
+    return base_marker
 
-    # ---------------------------------------------------------------- ours
+
+def _build_ours(e, steps):
+    """A copy of base with credit_control and its profile; updated when the module changed."""
+    rebuild = e.args.rebuild
     mhash = module_hash(e.addons_root)
     ours_marker = None if rebuild else e.marker(e.dbs["ours"])
     if ours_marker:
@@ -265,11 +275,12 @@ def build(e, steps):
         steps["ours: grades, insurance, dunning set-up"] = round(time.monotonic() - t1, 1)
         ours_marker = {"module_hash": mhash, "profile": res["summary"]}
         e.set_marker(e.dbs["ours"], ours_marker)
-    facts["profile"] = ours_marker.get("profile")
+    return ours_marker.get("profile")
 
-    # ---------------------------------------------------------------- community
-    if args.no_compare:
-        return facts
+
+def _build_oca(e, steps):
+    """A copy of base with the community modules from PyPI, configured like ours."""
+    rebuild = e.args.rebuild
     oca_marker = None if rebuild else e.marker(e.dbs["oca"])
     if oca_marker and not oca_marker.get("error") and oca_marker.get("setup_version") != OCA_SETUP_VERSION:
         out = os.path.join(e.work, f"{e.key}_oca_setup.json")
@@ -277,7 +288,8 @@ def build(e, steps):
         oca_marker.update(setup=res.get("summary"), setup_version=OCA_SETUP_VERSION)
         e.set_marker(e.dbs["oca"], oca_marker)
     if oca_marker:
-        log(f"reusing {e.dbs['oca']}" + (f" (install failed: {oca_marker['error']})" if oca_marker.get("error") else ""))
+        failed = f" (install failed: {oca_marker['error']})" if oca_marker.get("error") else ""
+        log(f"reusing {e.dbs['oca']}{failed}")
     else:
         t0 = time.monotonic()
         error = ensure_oca_addons(e)
@@ -302,8 +314,7 @@ def build(e, steps):
             log(error)
             oca_marker["error"] = error
         e.set_marker(e.dbs["oca"], oca_marker) if e.db_exists(e.dbs["oca"]) else None
-    facts["oca"] = oca_marker
-    return facts
+    return oca_marker
 
 
 def measure_dunning_job(e, args):

@@ -27,7 +27,8 @@ def print_tables(summary):
           f"{summary['data'].get('receivable_lines')} receivable lines, {summary['data'].get('orders')} orders")
     w = max(len(n) for n in names) if names else 30
     print()
-    print(f"{'operation':<{w}}  {'ours':>10} {'queries':>8} {'RSS MiB':>8}   {'community':>10} {'queries':>8} {'RSS MiB':>8}   {'ratio':>7}")
+    side = f"{{:>10}} {'queries':>8} {'RSS MiB':>8}"
+    print(f"{'operation':<{w}}  {side.format('ours')}   {side.format('community')}   {'ratio':>7}")
     print("-" * (w + 80))
     for name in names:
         a, b = ours.get(name), oca.get(name)

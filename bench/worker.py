@@ -62,8 +62,8 @@ class RssSampler:
 
 class Worker:
     def __init__(self, args):
-        import odoo.init  # noqa: F401, PLC0415
         import odoo  # noqa: PLC0415
+        import odoo.init  # noqa: F401, PLC0415
         import odoo.modules.registry  # noqa: PLC0415
         from odoo.tools import config  # noqa: PLC0415
         config.parse_config(["-c", args.conf, "--log-level=warn"])
@@ -151,7 +151,8 @@ class Worker:
                        traceback=traceback.format_exc()[-3000:])
         self.save()
         log(f"  {name}: " + (f"{rec['median_ms']} ms median of {rec['runs']}, {rec['queries']} queries, "
-                             f"peak RSS {rec['peak_rss_mib']} MiB" if rec["status"] == "ok" else rec.get("error", rec["status"])))
+                             f"peak RSS {rec['peak_rss_mib']} MiB" if rec["status"] == "ok"
+                             else rec.get("error", rec["status"])))
         return rec
 
     def unavailable(self, name, why):
@@ -225,7 +226,7 @@ class Worker:
                     [("account_type", "=", "asset_receivable"), ("company_ids", "in", env.company.ids)])
                 # Their emails go to the partners' addresses: every bench customer has one.
                 summary["credit_policy"] = policy.name
-                summary["policy_levels"] = policy.level_ids.mapped(lambda l: (l.name, l.delay_days, l.channel))
+                summary["policy_levels"] = policy.level_ids.mapped(lambda rec: (rec.name, rec.delay_days, rec.channel))
             cr.commit()
         self.result.update(summary=summary)
 

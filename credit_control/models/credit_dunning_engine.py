@@ -65,12 +65,14 @@ class CreditDunningEngine(models.AbstractModel):
         Once the run is planned, the executor job is triggered: with Odoo's two cron workers
         the pending events are then completed by both, side by side.
         """
+        # pylint: disable-next=no-search-all  # every company: a handful of rows
         self._run(self.env["res.company"].search([]), commit=True)
 
     @api.model
     def _cron_execute_dunning(self):
         """Executor job: complete the pending events of every company alongside the daily
         job (and whatever an interrupted run left pending)."""
+        # pylint: disable-next=no-search-all  # every company: a handful of rows
         self.sudo()._execute_pending(self.env["res.company"].search([]), commit=True)
 
     @api.model
@@ -237,7 +239,7 @@ class CreditDunningEngine(models.AbstractModel):
         ids = {(partner_id, company_id, level_id): event_id
                for event_id, partner_id, company_id, level_id in cr.fetchall()}
         event_ids = [ids[step.partner.id, step.company.id, step.level.id] for step in steps]
-        lines = [(event_id, step, row) for event_id, step in zip(event_ids, steps) for row in step.rows]
+        lines = [(event_id, step, row) for event_id, step in zip(event_ids, steps, strict=True) for row in step.rows]
         if lines:
             cr.execute(SQL(
                 """
@@ -485,7 +487,7 @@ class CreditDunningEngine(models.AbstractModel):
             "res_model": "res.partner",
             "res_id": event.partner_id.id,
         } for event in events])
-        return dict(zip(events.ids, attachments))
+        return dict(zip(events.ids, attachments, strict=True))
 
     @api.model
     def _reply_to(self, events):
@@ -527,7 +529,7 @@ class CreditDunningEngine(models.AbstractModel):
             "recipient_ids": [Command.set(recipients[event.partner_id.id].ids)],
             "attachment_ids": [Command.set(letters[event.id].ids)] if event.id in letters else [],
         } for event in events])
-        return {event.id: mail.mail_message_id for event, mail in zip(events, mails)}
+        return {event.id: mail.mail_message_id for event, mail in zip(events, mails, strict=True)}
 
     @api.model
     def _post_letters(self, events, letters):
@@ -551,7 +553,7 @@ class CreditDunningEngine(models.AbstractModel):
                 level=event.level_id.name, invoices=self._invoice_summary(event)),
             "attachment_ids": [Command.set(letters[event.id].ids)],
         } for event in events])
-        return dict(zip(events.ids, messages))
+        return dict(zip(events.ids, messages, strict=True))
 
     @api.model
     def _schedule_activities(self, events, mute):
@@ -592,7 +594,7 @@ class CreditDunningEngine(models.AbstractModel):
                     add(event, legal_type, summary, manager)
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
         result = defaultdict(lambda: self.env["mail.activity"])
-        for event_id, activity in zip(owners, activities):
+        for event_id, activity in zip(owners, activities, strict=True):
             result[event_id] |= activity
         return result
 

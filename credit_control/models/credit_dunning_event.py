@@ -30,7 +30,7 @@ class CreditDunningEvent(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     procedure_id = fields.Many2one("credit.dunning.procedure", readonly=True, ondelete="restrict")
-    level_id = fields.Many2one("credit.dunning.level", string="Level", required=True, readonly=True,
+    level_id = fields.Many2one("credit.dunning.level", required=True, readonly=True,
                                ondelete="restrict")
     line_ids = fields.One2many("credit.dunning.event.line", "event_id", string="Invoices", readonly=True)
     invoice_ids = fields.Many2many(

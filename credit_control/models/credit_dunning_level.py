@@ -16,7 +16,7 @@ class CreditDunningLevel(models.Model):
     _order = "procedure_id, days_overdue, sequence, id"
 
     procedure_id = fields.Many2one(
-        "credit.dunning.procedure", string="Procedure", required=True, index=True, ondelete="cascade")
+        "credit.dunning.procedure", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="procedure_id.company_id", store=True)
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_currency_id",
@@ -24,7 +24,7 @@ class CreditDunningLevel(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     days_overdue = fields.Integer(
-        string="Days Overdue", required=True,
+        required=True,
         help="The level is due for an invoice this many days after its due date.")
     min_overdue_amount = fields.Monetary(
         string="Minimum Overdue Amount",
@@ -42,7 +42,7 @@ class CreditDunningLevel(models.Model):
         help="Render a formal letter listing the invoices, attach it to the email and to the "
         "customer's chatter. Without an email address it is left for posting.")
     create_activity = fields.Boolean(string="Activity")
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
+    activity_type_id = fields.Many2one("mail.activity.type")
     activity_summary = fields.Char(translate=True)
     activity_user_id = fields.Many2one(
         "res.users", string="Assigned to",

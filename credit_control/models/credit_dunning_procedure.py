@@ -19,7 +19,7 @@ class CreditDunningProcedure(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", index=True,
+        "res.company", index=True,
         help="Leave empty to use this procedure in every company.")
     level_ids = fields.One2many("credit.dunning.level", "procedure_id", string="Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")

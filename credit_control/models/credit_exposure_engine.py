@@ -209,7 +209,7 @@ class CreditExposureEngine(models.AbstractModel):
         result = {}
         for company in companies:
             currency = company.currency_id
-            limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit")))
+            limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit"), strict=True))
             for pid in partner_ids:
                 key = (pid, company.id)
                 receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))

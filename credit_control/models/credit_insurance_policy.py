@@ -27,7 +27,7 @@ class CreditInsurancePolicy(models.Model):
     _check_company_auto = True
 
     name = fields.Char(string="Policy Number", required=True, tracking=True)
-    insurer_id = fields.Many2one("res.partner", string="Insurer", required=True, tracking=True)
+    insurer_id = fields.Many2one("res.partner", required=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)

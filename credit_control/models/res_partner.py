@@ -25,10 +25,10 @@ class ResPartner(models.Model):
 
     credit_limit = fields.Float(tracking=True)
     credit_grade_id = fields.Many2one(
-        "credit.grade", string="Credit Grade", company_dependent=True, tracking=True,
+        "credit.grade", company_dependent=True, tracking=True,
         domain="[('company_id', 'in', [current_company_id, False])]")
     credit_hold = fields.Boolean(
-        string="Credit Hold", company_dependent=True, tracking=True,
+        company_dependent=True, tracking=True,
         help="No credit sale is confirmed for a customer on hold.")
     credit_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, tracking=True)
     credit_review_date = fields.Date(
@@ -126,7 +126,7 @@ class ResPartner(models.Model):
         vals_list = [self._credit_with_review_date(vals) for vals in vals_list]
         partners = super().create(vals_list)
         default_grade = self.env.company.credit_default_grade_id
-        for partner, vals in zip(partners, vals_list):
+        for partner, vals in zip(partners, vals_list, strict=True):
             if default_grade and partner.is_company and not vals.get("credit_grade_id"):
                 # The company's own policy, not the user's choice: applied whatever the user's rights.
                 partner.sudo().write({"credit_grade_id": default_grade.id})

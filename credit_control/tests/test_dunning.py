@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2 import IntegrityError, errors as pg_errors
+from psycopg2 import IntegrityError
+from psycopg2 import errors as pg_errors
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -207,7 +207,7 @@ class TestDunning(CreditCommon):
         # A credit note reconciled with an invoice closes it as well.
         second = self.invoice(self.customer, 250.0)
         refund = self.make_invoice(self.customer, 250.0, move_type="out_refund", invoice_date=DUE)
-        (second + refund).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        (second + refund).line_ids.filtered(lambda rec: rec.account_id.account_type == "asset_receivable").reconcile()
         self.assertTrue(second.currency_id.is_zero(second.amount_residual))
         self.assertFalse(self.run_dunning(DUE + timedelta(days=40)))
 
@@ -358,7 +358,8 @@ class TestDunning(CreditCommon):
         self.assertEqual(fallback.mail_message_id.attachment_ids, fallback.letter_attachment_id)
         self.assertFalse(self.mails(mute))
         todo = mute.activity_ids
-        self.assertEqual((todo.user_id, todo.activity_type_id), (self.account_manager, self.env.ref("mail.mail_activity_data_todo")))
+        self.assertEqual((todo.user_id, todo.activity_type_id),
+                         (self.account_manager, self.env.ref("mail.mail_activity_data_todo")))
         self.assertEqual((events - fallback).state, "done")
         self.assertEqual(len(self.mails(self.customer)), 1)
 

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import CreditCommon
@@ -25,7 +25,7 @@ class TestDunningDispute(CreditCommon):
 
     def open_dispute(self, user=None, amount=300.0):
         action = self.invoice.with_user(user or self.credit_user).action_credit_dispute()
-        form = Form(self.env["credit.dispute"].with_user(user or self.credit_user).with_context(action["context"]))
+        form = Form(self.env["credit.dispute"].with_user(user or self.credit_user).with_context(**action["context"]))
         form.reason = "quality"
         form.amount = amount
         form.note = "Two sensors broken on delivery"
@@ -74,6 +74,6 @@ class TestDunningDispute(CreditCommon):
             draft.action_credit_dispute()
         # Billing users may dispute too; salespeople may not.
         self.open_dispute(user=self.salesman_billing)
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.env["credit.dispute"].with_user(self.salesman).create({
                 "move_id": self.other.id, "amount": 10.0, "reason": "price"})

@@ -4,6 +4,7 @@ from datetime import date
 
 import openpyxl
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -83,7 +84,7 @@ class TestInsurance(CreditCommon):
         wizard.action_compute()
         self.assertEqual(len(wizard.line_ids), 5)
         self.assertIn("3,028", wizard.summary_html)
-        line = wizard.line_ids.filtered(lambda l: l.partner_id == self.named)
+        line = wizard.line_ids.filtered(lambda rec: rec.partner_id == self.named)
         self.assertEqual(line.cover_source, "named")
         self.assertTrue(self.env["account.move"].search(line.action_open_invoices()["domain"]))
         action = wizard.action_export_xlsx()
@@ -198,7 +199,7 @@ class TestInsurance(CreditCommon):
     def test_validation(self):
         with self.assertRaisesRegex(ValidationError, "ends before"):
             self.make_policy(date_start="2026-06-01", date_end="2026-01-01")
-        with self.assertRaises(Exception), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
             self.make_policy(coverage_pct=120.0)
         with self.assertRaisesRegex(ValidationError, "needs an amount"):
             self.make_cover(self.policy, self.discretionary, 0.0, state="granted")

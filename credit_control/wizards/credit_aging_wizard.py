@@ -1,5 +1,7 @@
+from itertools import pairwise
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..reports.xlsx_writer import Sheet
@@ -90,7 +92,7 @@ class CreditAgingWizard(models.TransientModel):
             raise ValidationError(self.env._(
                 "Bucket boundaries must be whole numbers of days separated by commas, "
                 "e.g. 30,60,90,120 (got %(value)s).", value=self.bucket_boundaries)) from None
-        if not values or values[0] < 1 or any(b <= a for a, b in zip(values, values[1:])):
+        if not values or values[0] < 1 or any(b <= a for a, b in pairwise(values)):
             raise ValidationError(self.env._(
                 "Bucket boundaries must be positive and increasing, e.g. 30,60,90,120 (got %(value)s).",
                 value=self.bucket_boundaries))

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
