@@ -18,10 +18,11 @@ def measure(worker, side):
                            else "account_credit_control is not installed")
     elif side == "ours":
         worker.measure(NAME, _our_dunning, check=_our_dunning_check, runs=min(worker.args.runs, 3),
-                       progress=_our_dunning_progress)
+                       progress=_progress("credit_dunning_event", "dunning_events"))
     else:
         worker.measure(NAME, _oca_credit_control, check=_oca_credit_control_check,
-                       runs=min(worker.args.runs, 3), progress=_oca_credit_control_progress)
+                       runs=min(worker.args.runs, 3),
+                       progress=_progress("credit_control_line", "credit_control_lines"))
 
 
 def _our_dunning(env, _prepared):
@@ -31,11 +32,15 @@ def _our_dunning(env, _prepared):
     return {"result": result, "mails_before": mails_before}
 
 
-def _our_dunning_progress(env):
-    env.cr.execute("SELECT state, count(*) FROM credit_dunning_event GROUP BY state")
-    events = dict(env.cr.fetchall())
-    env.cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
-    return {"dunning_events": events, "emails_queued": env.cr.fetchone()[0]}
+def _progress(table, key):
+    """What a run stopped by the timeout had done: the rows of ``table`` per state (reported
+    as ``key``) and the e-mails queued."""
+    def progress(env):
+        env.cr.execute(f"SELECT state, count(*) FROM {table} GROUP BY state")
+        rows = dict(env.cr.fetchall())
+        env.cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
+        return {key: rows, "emails_queued": env.cr.fetchone()[0]}
+    return progress
 
 
 def _our_dunning_check(env, value):
@@ -53,13 +58,6 @@ def _oca_credit_control(env, _prepared):
     run.set_to_ready_lines()
     run.run_channel_action()
     return {"run": run, "mails_before": mails_before}
-
-
-def _oca_credit_control_progress(env):
-    env.cr.execute("SELECT state, count(*) FROM credit_control_line GROUP BY state")
-    lines = dict(env.cr.fetchall())
-    env.cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
-    return {"credit_control_lines": lines, "emails_queued": env.cr.fetchone()[0]}
 
 
 def _oca_credit_control_check(env, value):
