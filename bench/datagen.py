@@ -24,7 +24,8 @@ import io
 import logging
 import random
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+from types import SimpleNamespace
 
 import odoo.init  # noqa: F401 - Odoo's import-time set-up, needed when run as a plain script
 from odoo import Command, fields
@@ -109,9 +110,40 @@ def _scale_params(scale):
 def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     """Create the benchmark's core data in ``env``'s company. Returns a summary dict.
 
-    ``params`` overrides the scale's sizes (used by the smoke test).
+    ``params`` overrides the scale's sizes (used by the smoke test). The steps below run in
+    this order, each drawing from the one seeded ``random.Random`` and reserving its ids in
+    turn: the same scale and seed give the same data row for row.
     """
     t0 = time.monotonic()
+    g = _prepare(env, scale, seed, today, params)
+    _make_templates(g)
+    _clone_customers(g)
+    _clone_orders(g)
+    _plan_invoices(g)
+    _invoice_rows(g)
+    _payment_rows(g)
+    _insert_moves(g)
+    _insert_lines(g)
+    _insert_partials(g)
+    _finish(g)
+    summary = dict(
+        scale=scale.upper(), seed=seed, generator_version=GENERATOR_VERSION, today=str(g.today),
+        company_currency=g.ccy.name, other_currency=g.other.name, other_rate=OTHER_RATE,
+        customers=len(g.customers), invoices=g.n_inv, payments=g.n_pay, orders=g.n_orders,
+        orders_partly_invoiced=len(g.rels), receivable_lines=g.n_recv_lines + g.n_pay,
+        move_lines=len(g.lines), partial_reconciles=len(g.partials), full_reconciles=len(g.fulls),
+        small_partner_id=g.small_id, big_partner_id=g.big_id, big_open_invoices=g.p["big_open"],
+        partner_ids=[g.partner_ids[0], g.partner_ids[-1]],
+        seconds=round(time.monotonic() - t0, 1),
+    )
+    log(f"generated {summary['customers']} customers, {g.n_inv} invoices, {g.n_pay} payments, "
+        f"{g.n_orders} orders, {len(g.lines)} move lines in {summary['seconds']} s")
+    return summary
+
+
+def _prepare(env, scale, seed, today, params):
+    """The sizes, the seeded random generator, the second currency at its constant rate, the
+    journals, payment terms and product every step uses."""
     p = _scale_params(scale)
     p.update(params or {})
     rng = random.Random(f"credit_control-bench-{seed}-{GENERATOR_VERSION}")
@@ -141,8 +173,16 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         env["product.product"].create({
             "name": "Bench service", "default_code": "BENCH-SERVICE", "type": "service",
             "list_price": 100.0, "invoice_policy": "order", "taxes_id": [Command.clear()]})
+    return SimpleNamespace(
+        env=env, cr=cr, p=p, rng=rng, today=today, company=company, ccy=ccy, other=other,
+        sale_journal=sale_journal, bank_journal=bank_journal, terms=terms, product=product)
 
-    # ---------------------------------------------------------------- templates (ORM)
+
+def _make_templates(g):
+    """The template rows, made with the ORM: a customer, a confirmed order partly invoiced, its
+    posted invoice and a payment entry reconciled with it (``g.tmpl``: their ids)."""
+    env, cr, today, terms, product = g.env, g.cr, g.today, g.terms, g.product
+    bank_journal = g.bank_journal
     tmpl_partner = env["res.partner"].create({
         "name": "Bench template", "is_company": True, "customer_rank": 1})
     tmpl_order = env["sale.order"].create({
@@ -154,7 +194,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     tmpl_invoice.invoice_line_ids.quantity = 4
     tmpl_invoice.write({"invoice_date": today, "invoice_payment_term_id": terms["30"][0].id})
     tmpl_invoice.action_post()
-    recv_line = tmpl_invoice.line_ids.filtered(lambda l: l.display_type == "payment_term")
+    recv_line = tmpl_invoice.line_ids.filtered(lambda rec: rec.display_type == "payment_term")
     tmpl_payment = env["account.move"].create({
         "move_type": "entry", "journal_id": bank_journal.id, "date": today,
         "line_ids": [
@@ -164,7 +204,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                             "partner_id": tmpl_partner.id, "name": "Bench payment"}),
         ]})
     tmpl_payment.action_post()
-    pay_recv = tmpl_payment.line_ids.filtered(lambda l: l.account_id == recv_line.account_id)
+    pay_recv = tmpl_payment.line_ids.filtered(lambda rec: rec.account_id == recv_line.account_id)
     pay_bank = tmpl_payment.line_ids - pay_recv
     (recv_line | pay_recv).reconcile()
     env.flush_all()
@@ -180,8 +220,12 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         partial=recv_line.matched_credit_ids.id, full=recv_line.full_reconcile_id.id,
     )
     env.invalidate_all()
+    g.tmpl = tmpl
 
-    # ---------------------------------------------------------------- customers
+
+def _clone_customers(g):
+    """The customers (each with a credit limit) and the two reference customers."""
+    cr, rng, p, tmpl, company = g.cr, g.rng, g.p, g.tmpl, g.company
     n_cust = p["customers"]
     limits = [5_000, 10_000, 20_000, 50_000, 100_000, 250_000]
     customers = []  # (index, ref, name, limit)
@@ -195,7 +239,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                " credit_limit numeric) ON COMMIT DROP")
     _copy(cr, "bench_partner", ["id", "tmpl_id", "ref", "name", "credit_limit"],
           ((pid, tmpl["partner"], ref, name, limit)
-           for pid, (ref, name, limit) in zip(partner_ids, customers)))
+           for pid, (ref, name, limit) in zip(partner_ids, customers, strict=True)))
     cid = company.id
     partner_overrides = {
         "id": "s.id", "name": "s.name", "complete_name": "s.name", "commercial_partner_id": "s.id",
@@ -206,8 +250,14 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     _clone(cr, "res_partner", "bench_partner", partner_overrides)
     regular = partner_ids[:n_cust]
     small_id, big_id = partner_ids[n_cust], partner_ids[n_cust + 1]
+    g.__dict__.update(customers=customers, partner_ids=partner_ids, regular=regular,
+                      small_id=small_id, big_id=big_id, n_cust=n_cust, cid=cid)
 
-    # ---------------------------------------------------------------- orders
+
+def _clone_orders(g):
+    """One confirmed order per sampled customer, about half of them partly invoiced."""
+    env, cr, rng, p, tmpl, today = g.env, g.cr, g.rng, g.p, g.tmpl, g.today
+    regular, n_cust, cid = g.regular, g.n_cust, g.cid
     n_orders = min(p["orders"], n_cust)
     order_partners = rng.sample(regular, n_orders)
     first_order = _reserve_ids(cr, "sale_order", n_orders)
@@ -248,8 +298,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     seq = env["ir.sequence"].search([("code", "=", "sale.order"), ("company_id", "in", [cid, False])], limit=1)
     if seq:
         seq.number_next = max(seq.number_next_actual, n_orders + 1)
+    g.orders, g.n_orders = orders, n_orders
 
-    # ---------------------------------------------------------------- invoices, payments
+
+def _plan_invoices(g):
+    """What each invoice is (``g.invoices``, by date): the orders' invoices, invoices spread
+    over two years and customers, the reference customers' open invoices, and each one's fate
+    (paid, partly paid, open) and payment date."""
+    rng, p, today, terms, orders = g.rng, g.p, g.today, g.terms, g.orders
+    ccy, other, regular, small_id, big_id = g.ccy, g.other, g.regular, g.small_id, g.big_id
     # Each invoice: (partner, currency_id, invoice_date, term key, amount cents in its
     # currency, fate, payment date, order index or None, quantity, unit cents)
     invoices = []
@@ -290,21 +347,31 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
             pdate = inv[2] + timedelta(days=max(0, due_days + rng.randint(-20, 45)))
             inv[6] = min(pdate, today)
     invoices.sort(key=lambda inv: inv[2])
+    g.invoices = invoices
 
+
+def _last_numbers(cr, journal):
+    """Numbers already used per year in ``journal`` (a database with other invoices)."""
+    cr.execute("SELECT sequence_prefix, MAX(sequence_number) FROM account_move"
+               " WHERE journal_id = %s GROUP BY sequence_prefix", [journal.id])
+    used = dict(cr.fetchall())
+    return {int(prefix.rstrip("/").rsplit("/", 1)[-1]): number
+            for prefix, number in used.items()
+            if prefix and prefix.startswith(f"{journal.code}/") and prefix.rstrip("/").rsplit("/", 1)[-1].isdigit()}
+
+
+def _invoice_rows(g):
+    """The rows of the invoices (moves, product and receivable lines, one or two instalments),
+    the order links of their lines and the payments they get."""
+    cr, invoices, terms, tmpl, orders = g.cr, g.invoices, g.terms, g.tmpl, g.orders
+    ccy, other, sale_journal = g.ccy, g.other, g.sale_journal
     n_inv = len(invoices)
     first_move = _reserve_ids(cr, "account_move", n_inv)
-
-    def last_numbers(journal):
-        """Numbers already used per year in ``journal`` (a database with other invoices)."""
-        cr.execute("SELECT sequence_prefix, MAX(sequence_number) FROM account_move"
-                   " WHERE journal_id = %s GROUP BY sequence_prefix", [journal.id])
-        used = dict(cr.fetchall())
-        return {int(prefix.rstrip("/").rsplit("/", 1)[-1]): number
-                for prefix, number in used.items()
-                if prefix and prefix.startswith(f"{journal.code}/") and prefix.rstrip("/").rsplit("/", 1)[-1].isdigit()}
-    seq_by_year = last_numbers(sale_journal)
+    seq_by_year = _last_numbers(cr, sale_journal)
     moves, lines, rels = [], [], []
-    payments = []  # (invoice index, pay date, currency, amount cur cents, amount company cents, [(line idx, cur, comp)])
+    # payments: (invoice index, pay date, currency, amount cur cents, amount company cents,
+    #            [(line idx, cur, comp)], ...)
+    payments = []
     n_recv_lines = sum(2 if inv[3] == "split" else 1 for inv in invoices)
     first_line = _reserve_ids(cr, "account_move_line", n_inv + n_recv_lines)
     line_id = first_line
@@ -362,7 +429,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                       _Money.f(residual_cur // div), payment_state, terms[term][0].id,
                       orders[o_index][3] if o_index is not None else None))
 
-    # payments: one entry per paid / partly paid invoice
+    g.__dict__.update(n_inv=n_inv, n_recv_lines=n_recv_lines, rate=rate, moves=moves, lines=lines,
+                      rels=rels, payments=payments)
+
+
+def _payment_rows(g):
+    """One payment entry per paid or partly paid invoice, its partial and full
+    reconciliations, and the reconciliation links of the lines they match."""
+    cr, invoices, tmpl, rate = g.cr, g.invoices, g.tmpl, g.rate
+    bank_journal, payments, moves, lines = g.bank_journal, g.payments, g.moves, g.lines
     payments.sort(key=lambda pay: (pay[1], pay[0]))
     n_pay = len(payments)
     first_pay_move = _reserve_ids(cr, "account_move", n_pay)
@@ -372,7 +447,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     n_full = sum(1 for pay in payments if pay[6])
     first_full = _reserve_ids(cr, "account_full_reconcile", n_full)
     partial_id, full_id = first_partial, first_full
-    pay_seq = last_numbers(bank_journal)
+    pay_seq = _last_numbers(cr, bank_journal)
     partials, fulls = [], []
     matching = {}  # line id -> (full id, matching number)
     for j, (k, pdate, cur, amt_cur, amt_comp, paid_parts, full, recv) in enumerate(payments):
@@ -411,8 +486,13 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                       "Bench payment", -amt_comp, -amt_cur, 0, 0, "t", None, None, 1, None,
                       _Money.f(-amt_cur), 100))
     # reconciliation links on the lines
-    lines = [l if l[0] not in matching else l[:15] + matching[l[0]] + l[17:] for l in lines]
+    lines = [ln if ln[0] not in matching else ln[:15] + matching[ln[0]] + ln[17:] for ln in lines]
+    g.__dict__.update(n_pay=n_pay, lines=lines, partials=partials, fulls=fulls)
 
+
+def _insert_moves(g):
+    """All moves, invoices and payments, cloned from their templates."""
+    cr, moves = g.cr, g.moves
     cr.execute("""CREATE TEMP TABLE bench_move (id int, tmpl_id int, name varchar, prefix varchar,
         seqnum int, date date, invoice_date date, due date, partner_id int, currency_id int,
         rate numeric, amount numeric, amount_comp numeric, residual numeric, residual_comp numeric,
@@ -442,6 +522,11 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         "create_date": "s.date::timestamp + interval '9 hours'",
         "write_date": "s.date::timestamp + interval '9 hours'",
     })
+
+
+def _insert_lines(g):
+    """The full reconciliations, then the move lines that reference them."""
+    cr, fulls, lines = g.cr, g.fulls, g.lines
     # full reconciliations first: the lines reference them
     cr.execute("CREATE TEMP TABLE bench_full (id int, tmpl_id int) ON COMMIT DROP")
     _copy(cr, "bench_full", ["id", "tmpl_id"], fulls)
@@ -458,7 +543,7 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
                              "amount_currency", "residual", "residual_currency", "reconciled",
                              "full_reconcile_id", "matching_number", "quantity", "price_unit",
                              "price_subtotal", "sequence"],
-          (tuple(_Money.f(v) if i in cents else v for i, v in enumerate(l)) for l in lines))
+          (tuple(_Money.f(v) if i in cents else v for i, v in enumerate(rec)) for rec in lines))
     _clone(cr, "account_move_line", "bench_line", {
         "id": "s.id", "move_id": "s.move_id", "move_name": "s.move_name", "date": "s.date",
         "invoice_date": "s.invoice_date", "date_maturity": "s.date_maturity",
@@ -475,6 +560,11 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
         "create_date": "s.date::timestamp + interval '9 hours'",
         "write_date": "s.date::timestamp + interval '9 hours'",
     })
+
+
+def _insert_partials(g):
+    """The partial reconciliations and the order-line / invoice-line links."""
+    cr, partials, rels = g.cr, g.partials, g.rels
     cr.execute("""CREATE TEMP TABLE bench_partial (id int, tmpl_id int, debit_move_id int,
         credit_move_id int, full_reconcile_id int, debit_currency_id int, credit_currency_id int,
         amount numeric, debit_amount_currency numeric, credit_amount_currency numeric,
@@ -493,25 +583,15 @@ def generate(env, scale="S", seed=42, today=None, params=None, log=print):
     if rels:
         _copy(cr, "sale_order_line_invoice_rel", ["order_line_id", "invoice_line_id"], rels)
 
-    # ---------------------------------------------------------------- drop the templates
-    _delete_templates(cr, tmpl)
+
+def _finish(g):
+    """Drop the templates and refresh the statistics and the caches."""
+    env, cr = g.env, g.cr
+    _delete_templates(cr, g.tmpl)
     cr.execute("ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line;"
                " ANALYZE account_partial_reconcile; ANALYZE sale_order; ANALYZE sale_order_line")
     env.invalidate_all()
     env.registry.clear_cache()
-    summary = dict(
-        scale=scale.upper(), seed=seed, generator_version=GENERATOR_VERSION, today=str(today),
-        company_currency=ccy.name, other_currency=other.name, other_rate=OTHER_RATE,
-        customers=len(customers), invoices=n_inv, payments=n_pay, orders=n_orders,
-        orders_partly_invoiced=len(rels), receivable_lines=n_recv_lines + n_pay,
-        move_lines=len(lines), partial_reconciles=len(partials), full_reconciles=len(fulls),
-        small_partner_id=small_id, big_partner_id=big_id, big_open_invoices=p["big_open"],
-        partner_ids=[partner_ids[0], partner_ids[-1]],
-        seconds=round(time.monotonic() - t0, 1),
-    )
-    log(f"generated {summary['customers']} customers, {n_inv} invoices, {n_pay} payments, "
-        f"{n_orders} orders, {len(lines)} move lines in {summary['seconds']} s")
-    return summary
 
 
 def _delete_templates(cr, tmpl):
@@ -584,7 +664,7 @@ def apply_credit_profile(env, seed=42, log=print):
 
 def _apply_insurance(env, rng):
     """One insurance policy with a cover decision for about 60 % of the bench customers (granted,
-    some reduced or requested), when issue 5's models exist."""
+    some reduced or requested), when the measured build has the insurance models."""
     if "credit.insurance.policy" not in env or "credit.insurance.limit" not in env:
         return {}
     company = env.company
@@ -622,8 +702,8 @@ def _apply_insurance(env, rng):
 
 
 def _apply_dunning(env, rng):
-    """Dunning: the company uses the module's standard procedure (its own data), when issue 4's
-    models exist; bench customers have e-mail addresses, so reminders are e-mails (queued)."""
+    """Dunning: the company uses the module's standard procedure (its own data), when the
+    measured build has the dunning models; bench customers have e-mail addresses, so reminders are e-mails (queued)."""
     company = env.company
     if "credit.dunning.procedure" not in env or "credit_dunning_procedure_id" not in company._fields:
         return {}
@@ -683,7 +763,8 @@ def check_consistency(env, sample=2000, seed=42):
     rng = random.Random(seed)
     line_ids = Line.search(domain).ids
     sample_lines = Line.browse(sorted(rng.sample(line_ids, min(sample, len(line_ids)))))
-    stored = {l["id"]: l for l in sample_lines.read(["amount_residual", "amount_residual_currency", "reconciled"])}
+    stored = {rec["id"]: rec
+              for rec in sample_lines.read(["amount_residual", "amount_residual_currency", "reconciled"])}
     _recompute(sample_lines, "amount_residual")
     for line in sample_lines:
         s = stored[line.id]
@@ -708,7 +789,7 @@ def check_consistency(env, sample=2000, seed=42):
     SOL = env["sale.order.line"]
     sol_ids = SOL.search([("order_partner_id", "in", ids)]).ids
     sample_sol = SOL.browse(sorted(rng.sample(sol_ids, min(sample // 4, len(sol_ids)))))
-    stored = {l["id"]: l["qty_invoiced"] for l in sample_sol.read(["qty_invoiced"])}
+    stored = {rec["id"]: rec["qty_invoiced"] for rec in sample_sol.read(["qty_invoiced"])}
     _recompute(sample_sol, "qty_invoiced")
     for line in sample_sol:
         assert line.qty_invoiced == stored[line.id], \
@@ -716,7 +797,8 @@ def check_consistency(env, sample=2000, seed=42):
     env.invalidate_all()
     counts = dict(
         customers=len(ids),
-        posted_invoices=Move.search_count([("partner_id", "in", ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]),
+        posted_invoices=Move.search_count(
+            [("partner_id", "in", ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]),
         receivable_lines=count,
         open_receivable_lines=Line.search_count(domain + [("reconciled", "=", False)]),
         confirmed_orders=env["sale.order"].search_count([("partner_id", "in", ids), ("state", "=", "sale")]),

@@ -6,7 +6,7 @@
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "credit_control developers",
-    "depends": ["sale_management", "account", "mail"],
+    "depends": ["sale", "account", "mail", "base_vat"],
     "external_dependencies": {"python": ["python-stdnum", "xlsxwriter"]},
     "data": [
         "security/credit_control_security.xml",
@@ -37,7 +37,6 @@
         "views/credit_dispute_views.xml",
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
-        "views/res_config_settings_dunning_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_menus.xml",
     ],

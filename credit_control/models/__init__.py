@@ -25,8 +25,6 @@ from . import credit_dunning_event_line
 from . import credit_dunning_engine
 from . import credit_dispute
 from . import credit_exposure_engine_dispute
-from . import res_company_dunning
-from . import res_config_settings_dunning
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction

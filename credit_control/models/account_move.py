@@ -18,10 +18,10 @@ class AccountMove(models.Model):
     # as it holds the draft entries only.
     _credit_draft_partner_idx = models.Index("(commercial_partner_id, company_id) WHERE state = 'draft'")
 
-    @api.depends("partner_id", "amount_total", "invoice_payment_term_id", "state", "move_type",
-                 "company_id", "currency_id")
-    def _compute_credit_block_message(self):
-        super()._compute_credit_block_message()
+    @api.model
+    def _credit_block_depends(self):
+        return ["partner_id", "amount_total", "invoice_payment_term_id", "state", "move_type",
+                "company_id", "currency_id"]
 
     def _credit_values(self):
         self.ensure_one()

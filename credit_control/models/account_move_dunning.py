@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from .credit_value_bounds import shift_date
+from .dunning_ladder import Ladder
 
 
 class AccountMove(models.Model):
@@ -58,17 +58,14 @@ class AccountMove(models.Model):
             open_invoice = (move.move_type == "out_invoice" and move.state == "posted"
                             and not move.currency_id.is_zero(move.amount_residual))
             move.credit_days_overdue = (today - due).days if open_invoice and due and due < today else 0
-            next_level = self.env["credit.dunning.level"]
+            rung = None
             if open_invoice and due:
                 procedure = move.commercial_partner_id.with_company(move.company_id)._credit_dunning_procedure()
-                after = last.level_id.days_overdue if last else -1
-                next_level = procedure.sudo().level_ids.filtered(
-                    lambda level: level.days_overdue > after).sorted("days_overdue")[:1]
-            move.credit_dunning_next_level_id = next_level
-            move.credit_dunning_next_date = max(
-                shift_date(due, days=next_level.days_overdue),
-                shift_date(last.date, days=next_level.min_days_since_previous) if last else due,
-            ) if next_level else False
+                if procedure:
+                    rung = procedure.sudo()._dunning_ladder(move.company_id).next(
+                        [last.level_id.days_overdue] if last else [])
+            move.credit_dunning_next_level_id = rung.key if rung else False
+            move.credit_dunning_next_date = Ladder.next_date(rung, due, last.date) if rung else False
 
     def action_credit_dispute(self):
         """Open the dispute form of this invoice (reason, amount, note)."""

@@ -87,14 +87,19 @@ class AccountMove(models.Model):
             ("activity_type_id", "=", activity_type.id)])
 
     def _credit_schedule_deadline_activity(self):
-        """One activity per credit manager of the company on each invoice, once."""
+        """One activity per credit manager of the company on each invoice, once: created
+        together, without an assignment email each (as the dunning engine's activities)."""
         activity_type = self.env.ref("credit_control.mail_activity_credit_insurance_deadline")
         already = set(self._credit_deadline_activities().mapped("res_id"))
-        for move in self.filtered(lambda m: m.id not in already):
-            for manager in move.company_id._credit_managers():
-                move.sudo().activity_schedule(
-                    activity_type_id=activity_type.id, user_id=manager.id,
-                    date_deadline=move.credit_insurance_notification_deadline,
-                    summary=self.env._("Declare %(invoice)s to the insurer by %(date)s",
-                                       invoice=move.display_name,
-                                       date=move.credit_insurance_notification_deadline))
+        model_id = self.env["ir.model"]._get_id("account.move")
+        managers = {company: company._credit_managers() for company in self.company_id}
+        vals_list = [{
+            "res_model_id": model_id, "res_id": move.id, "activity_type_id": activity_type.id,
+            "user_id": manager.id, "automated": True, "note": activity_type.default_note,
+            "date_deadline": move.credit_insurance_notification_deadline,
+            "summary": self.env._("Declare %(invoice)s to the insurer by %(date)s",
+                                  invoice=move.display_name,
+                                  date=move.credit_insurance_notification_deadline),
+        } for move in self if move.id not in already for manager in managers[move.company_id]]
+        # The job works for the company: managers get the activities whatever the caller's rights.
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)

@@ -39,7 +39,7 @@ class CreditAuditLog(models.Model):
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super  # append-only, never changed
         raise UserError(self.env._("Credit audit records cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

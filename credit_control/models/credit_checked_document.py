@@ -12,9 +12,9 @@ CHECKED_KEY = "credit_control.confirming"
 class CreditCheckedDocument(models.AbstractModel):
     """What sale orders and customer invoices share: the credit verdict, its banner, the guard
     of the confirmed state and the release workflow. A model using it provides
-    :meth:`_credit_values`, :meth:`_credit_block_enabled`, :meth:`_credit_check_applies`,
-    ``_credit_confirmed_state`` and a ``credit_release_ids`` one2many to
-    ``credit.release.request``.
+    :meth:`_credit_values`, :meth:`_credit_block_depends`, :meth:`_credit_block_enabled`,
+    :meth:`_credit_check_applies`, ``_credit_confirmed_state`` and a ``credit_release_ids``
+    one2many to ``credit.release.request``.
 
     The check runs on the document's confirmation path (``action_confirm``, ``_post``). Any
     other way into the confirmed state (``write``, ``create`` or ``load`` with the state set, a
@@ -37,6 +37,7 @@ class CreditCheckedDocument(models.AbstractModel):
          ("refused", "Refused"), ("used", "Used")],
         string="Credit Release", compute="_compute_credit_release_state")
 
+    @api.depends(lambda self: self._credit_block_depends())
     def _compute_credit_block_message(self):
         engine = self.env["credit.exposure.engine"]
         for document in self:
@@ -44,6 +45,8 @@ class CreditCheckedDocument(models.AbstractModel):
             document.credit_block_message = (
                 engine._format_reasons(document.partner_id, reasons) if reasons else False)
 
+    # The abstract model itself has no releases: only the documents using it depend on theirs.
+    @api.depends(lambda self: [] if self._abstract else ["credit_release_ids.state"])
     def _compute_credit_release_state(self):
         for document in self:
             latest = document.credit_release_ids.sorted("id", reverse=True)[:1]
@@ -55,6 +58,11 @@ class CreditCheckedDocument(models.AbstractModel):
         asks for in its own currency, the part of it the exposure already counts, its payment
         term, whether it is fully prepaid, and the conversion date."""
         raise NotImplementedError
+
+    @api.model
+    def _credit_block_depends(self):
+        """The fields of this kind of document the credit verdict depends on."""
+        return []
 
     def _credit_block_enabled(self):
         """Whether the company's switch puts this kind of document under the credit policy."""

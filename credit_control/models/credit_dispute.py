@@ -36,8 +36,8 @@ class CreditDispute(models.Model):
         [("open", "Open"), ("resolved", "Resolved")], default="open", required=True,
         readonly=True, index=True, tracking=True)
     opened_by_id = fields.Many2one(
-        "res.users", string="Opened By", readonly=True, default=lambda self: self.env.user)
-    resolved_by_id = fields.Many2one("res.users", string="Resolved By", readonly=True)
+        "res.users", readonly=True, default=lambda self: self.env.user)
+    resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_date = fields.Date(readonly=True)
     resolution = fields.Text()
 

@@ -65,12 +65,14 @@ class CreditDunningEngine(models.AbstractModel):
         Once the run is planned, the executor job is triggered: with Odoo's two cron workers
         the pending events are then completed by both, side by side.
         """
+        # pylint: disable-next=no-search-all  # every company: a handful of rows
         self._run(self.env["res.company"].search([]), commit=True)
 
     @api.model
     def _cron_execute_dunning(self):
         """Executor job: complete the pending events of every company alongside the daily
         job (and whatever an interrupted run left pending)."""
+        # pylint: disable-next=no-search-all  # every company: a handful of rows
         self.sudo()._execute_pending(self.env["res.company"].search([]), commit=True)
 
     @api.model
@@ -160,30 +162,23 @@ class CreditDunningEngine(models.AbstractModel):
             customers = self.env["res.partner"].with_company(company).browse(
                 {row["partner_id"] for row in rows})
             procedures = {customer.id: customer._credit_dunning_procedure() for customer in customers}
-            # Each procedure's levels, highest first, read once: (days, minimum amount, level).
-            ladders = {procedure: [(level.days_overdue, level.min_overdue_amount, level)
-                                   for level in procedure.with_company(company).level_ids.sorted(
-                                       "days_overdue", reverse=True)]
+            ladders = {procedure: procedure._dunning_ladder(company)
                        for procedure in set(procedures.values()) if procedure}
-            level_days = {level.id: days for ladder in ladders.values() for days, _amount, level in ladder}
+            level_days = {rung.key.id: rung.days_overdue for ladder in ladders.values() for rung in ladder.rungs}
             overdue = defaultdict(float)
             for row in rows:
                 overdue[row["partner_id"]] += row["amount_company"]
-            currency = company.currency_id
             groups = {}
             for row in rows:
                 partner_id = row["partner_id"]
-                ladder = ladders.get(procedures[partner_id], ())
-                level = next((level for days, minimum, level in ladder
-                              if days <= row["days_overdue"]
-                              and currency.compare_amounts(overdue[partner_id], minimum) >= 0), None)
-                if not level:
+                ladder = ladders.get(procedures[partner_id])
+                rung = ladder and ladder.due(
+                    row["days_overdue"], overdue[partner_id],
+                    done_days=[level_days.get(done_id, -1) for done_id in row["done_level_ids"]],
+                    days_since_last=(date - row["last_date"]).days if row["last_date"] else None)
+                if not rung:
                     continue
-                done_days = [level_days.get(done_id, -1) for done_id in row["done_level_ids"]]
-                if done_days and max(done_days) >= level.days_overdue:
-                    continue
-                if row["last_date"] and (date - row["last_date"]).days < level.min_days_since_previous:
-                    continue
+                level = rung.key
                 key = (partner_id, level.id)
                 if key not in groups:
                     groups[key] = DunningStep(company, customers.browse(partner_id), level)
@@ -225,6 +220,8 @@ class CreditDunningEngine(models.AbstractModel):
         Values are passed as one array per column (``unnest``): a statement of thousands of
         rows is then built and sent without formatting each row.
         """
+        # cr.execute rather than env.execute_query, here and below: a run that collides with
+        # another one expects the unique index to refuse the insert, which must not be logged.
         cr, uid = self.env.cr, self.env.uid
         cr.execute(SQL(
             """
@@ -253,7 +250,7 @@ class CreditDunningEngine(models.AbstractModel):
         ids = {(partner_id, company_id, level_id): event_id
                for event_id, partner_id, company_id, level_id in cr.fetchall()}
         event_ids = [ids[step.partner.id, step.company.id, step.level.id] for step in steps]
-        lines = [(event_id, step, row) for event_id, step in zip(event_ids, steps) for row in step.rows]
+        lines = [(event_id, step, row) for event_id, step in zip(event_ids, steps, strict=True) for row in step.rows]
         if lines:
             cr.execute(SQL(
                 """
@@ -410,20 +407,21 @@ class CreditDunningEngine(models.AbstractModel):
                 SQL("%s::%s", vals[fname] or None, SQL(types.get(fname, "varchar"))) for fname in fnames))
             for event, vals in values.items())
         ids = [event.id for event in values]
-        self.env.cr.execute(SQL(
+        completed = self.env.execute_query(SQL(
             """
             UPDATE credit_dunning_event e
                SET %(assign)s, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
               FROM (VALUES %(rows)s) AS v(id, %(columns)s)
              WHERE e.id = v.id AND e.state = 'pending'
+            RETURNING e.id
             """,
             assign=SQL(", ").join(SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f)) for f in fnames),
             uid=self.env.uid, rows=rows,
             columns=SQL(", ").join(SQL.identifier(f) for f in fnames),
         ))
-        if self.env.cr.rowcount != len(ids):
+        if len(completed) != len(ids):
             raise UserError(self.env._("Another run completed some of these dunning events meanwhile."))
-        self.env.cr.execute(SQL(
+        self.env.execute_query(SQL(
             """
             UPDATE credit_dunning_event_line l SET state = e.state
               FROM credit_dunning_event e
@@ -513,7 +511,7 @@ class CreditDunningEngine(models.AbstractModel):
             "res_model": "res.partner",
             "res_id": event.partner_id.id,
         } for event in events])
-        return dict(zip(events.ids, attachments))
+        return dict(zip(events.ids, attachments, strict=True))
 
     @api.model
     def _reply_to(self, events):
@@ -527,15 +525,15 @@ class CreditDunningEngine(models.AbstractModel):
 
     @api.model
     def _send_emails(self, events, recipients, letters):
-        """Queue one email per event from its level's template, in the recipient's language,
-        with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
+        """Queue one email per event from its level's template, in the customer's language (the
+        template's ``lang``), with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
         is sent by the mail queue, never inline. Returns ``{event id: mail.message}``."""
         if not events:
             return {}
         rendered = {}
         by_template = defaultdict(list)
         for event in events:
-            by_template[event.level_id._template_for(recipients[event.partner_id.id])].append(event.id)
+            by_template[event.level_id.mail_template_id].append(event.id)
         for template, event_ids in by_template.items():
             rendered.update(template._generate_template(event_ids, ["subject", "body_html", "email_from"]))
         reply_to = self._reply_to(events)
@@ -555,7 +553,7 @@ class CreditDunningEngine(models.AbstractModel):
             "recipient_ids": [Command.set(recipients[event.partner_id.id].ids)],
             "attachment_ids": [Command.set(letters[event.id].ids)] if event.id in letters else [],
         } for event in events])
-        return {event.id: mail.mail_message_id for event, mail in zip(events, mails)}
+        return {event.id: mail.mail_message_id for event, mail in zip(events, mails, strict=True)}
 
     @api.model
     def _post_letters(self, events, letters):
@@ -579,7 +577,7 @@ class CreditDunningEngine(models.AbstractModel):
                 level=event.level_id.name, invoices=self._invoice_summary(event)),
             "attachment_ids": [Command.set(letters[event.id].ids)],
         } for event in events])
-        return dict(zip(events.ids, messages))
+        return dict(zip(events.ids, messages, strict=True))
 
     @api.model
     def _schedule_activities(self, events, mute):
@@ -620,7 +618,7 @@ class CreditDunningEngine(models.AbstractModel):
                     add(event, legal_type, summary, manager)
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
         result = defaultdict(lambda: self.env["mail.activity"])
-        for event_id, activity in zip(owners, activities):
+        for event_id, activity in zip(owners, activities, strict=True):
             result[event_id] |= activity
         return result
 

@@ -30,7 +30,7 @@ class CreditDunningEvent(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     procedure_id = fields.Many2one("credit.dunning.procedure", readonly=True, ondelete="restrict")
-    level_id = fields.Many2one("credit.dunning.level", string="Level", required=True, readonly=True,
+    level_id = fields.Many2one("credit.dunning.level", required=True, readonly=True,
                                ondelete="restrict")
     line_ids = fields.One2many("credit.dunning.event.line", "event_id", string="Invoices", readonly=True)
     invoice_ids = fields.Many2many(
@@ -79,7 +79,7 @@ class CreditDunningEvent(models.Model):
                 "amount": formatLang(lang_env, line.amount_residual, currency_obj=line.currency_id),
             } for line in event.line_ids]
             event.invoice_table = QWeb.with_context(lang=lang)._render(
-                "credit_control.credit_dunning_mail_invoice_table", {"rows": rows, "zh": lang.startswith("zh")})
+                "credit_control.credit_dunning_mail_invoice_table", {"rows": rows})
 
     def mail_allowed_qweb_expressions(self):
         # The dunning templates only read these fields: Odoo renders such templates without

@@ -35,7 +35,7 @@ class CreditDunningEventLine(models.Model):
         "(move_id, level_id) WHERE state IS DISTINCT FROM 'failed'",
         "This invoice has already been dunned at this level.")
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super  # append-only, never changed
         raise UserError(self.env._("Dunning events are a record of what was done: they cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

@@ -19,7 +19,7 @@ class CreditDunningLevel(models.Model):
     _order = "procedure_id, days_overdue, sequence, id"
 
     procedure_id = fields.Many2one(
-        "credit.dunning.procedure", string="Procedure", required=True, index=True, ondelete="cascade")
+        "credit.dunning.procedure", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="procedure_id.company_id", store=True)
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_currency_id",
@@ -27,7 +27,7 @@ class CreditDunningLevel(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     days_overdue = fields.Integer(
-        string="Days Overdue", required=True,
+        required=True,
         help="The level is due for an invoice this many days after its due date.")
     min_overdue_amount = fields.Monetary(
         string="Minimum Overdue Amount",
@@ -38,16 +38,14 @@ class CreditDunningLevel(models.Model):
         help="Wait at least this many days after the invoice's previous dunning step.")
     send_email = fields.Boolean(string="Email")
     mail_template_id = fields.Many2one(
-        "mail.template", string="Email Template", domain=[("model", "=", "credit.dunning.event")])
-    mail_template_zh_id = fields.Many2one(
-        "mail.template", string="Chinese Email Template", domain=[("model", "=", "credit.dunning.event")],
-        help="Used for customers whose language is Chinese.")
+        "mail.template", string="Email Template", domain=[("model", "=", "credit.dunning.event")],
+        help="Rendered in the customer's language from the template's translations.")
     send_letter = fields.Boolean(
         string="Letter (PDF)",
         help="Render a formal letter listing the invoices, attach it to the email and to the "
         "customer's chatter. Without an email address it is left for posting.")
     create_activity = fields.Boolean(string="Activity")
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
+    activity_type_id = fields.Many2one("mail.activity.type")
     activity_summary = fields.Char(translate=True)
     activity_user_id = fields.Many2one(
         "res.users", string="Assigned to",
@@ -114,13 +112,6 @@ class CreditDunningLevel(models.Model):
             if level.put_on_hold and not (level.hold_reason or "").strip():
                 raise ValidationError(self.env._(
                     "Level %(level)s puts the customer on hold: give the hold reason.", level=level.name))
-
-    def _template_for(self, partner):
-        """The email template in the customer's language (Chinese or the default one)."""
-        self.ensure_one()
-        if (partner.lang or "").startswith("zh") and self.mail_template_zh_id:
-            return self.mail_template_zh_id
-        return self.mail_template_id
 
     def _fee_amount(self, overdue_amount):
         """The fee for a step covering ``overdue_amount`` (company currency)."""

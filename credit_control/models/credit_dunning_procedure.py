@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .dunning_ladder import Ladder, Rung
+
 
 class CreditDunningProcedure(models.Model):
     """An ordered ladder of dunning levels applied to a customer's overdue invoices.
@@ -17,7 +19,7 @@ class CreditDunningProcedure(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", index=True,
+        "res.company", index=True,
         help="Leave empty to use this procedure in every company.")
     level_ids = fields.One2many("credit.dunning.level", "procedure_id", string="Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")
@@ -32,11 +34,11 @@ class CreditDunningProcedure(models.Model):
         for procedure in self:
             procedure.level_count = len(procedure.level_ids)
 
-    def _due_level(self, days_overdue, overdue_amount):
-        """The highest level reached by an invoice ``days_overdue`` days late, for a customer
-        owing ``overdue_amount`` overdue (company currency), or an empty recordset."""
+    def _dunning_ladder(self, company):
+        """The levels of this procedure as a plain :class:`~.dunning_ladder.Ladder` (amounts in
+        the currency of ``company``), which decides what is due (see ``dunning_ladder``)."""
         self.ensure_one()
-        reached = self.level_ids.filtered(
-            lambda level: level.days_overdue <= days_overdue
-            and level.currency_id.compare_amounts(overdue_amount, level.min_overdue_amount) >= 0)
-        return reached.sorted("days_overdue")[-1:]
+        return Ladder([
+            Rung(level, level.days_overdue, level.min_overdue_amount, level.min_days_since_previous)
+            for level in self.with_company(company).level_ids
+        ], rounding=company.currency_id.rounding)

@@ -158,6 +158,8 @@ class CreditExposureEngine(models.AbstractModel):
             oldest due date)}`` and ``{key: {(partner, company): amount in company currency}}``
             (commercial partners).
         """
+        # cr.execute rather than env.execute_query: the lock's expected serialization failure
+        # must not be logged.
         parts = [SQL("SELECT NULL::text, r.*, NULL::integer FROM (%s) r", receivable)] if receivable else []
         parts += [SQL("SELECT %s::text, c.partner_id, c.company_id, c.amount, NULL::numeric, NULL::date,"
                       " c.currency_id FROM (%s) c(partner_id, company_id, currency_id, amount)", key, query)
@@ -207,7 +209,7 @@ class CreditExposureEngine(models.AbstractModel):
         result = {}
         for company in companies:
             currency = company.currency_id
-            limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit")))
+            limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit"), strict=True))
             for pid in partner_ids:
                 key = (pid, company.id)
                 receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))

@@ -3,7 +3,8 @@ from odoo.tools import SQL
 
 
 class CreditExposureEngine(models.AbstractModel):
-    """Disputed invoices leave the overdue figures and are reported apart as ``disputed_amount``."""
+    """Disputed invoices leave the overdue figures; the disputed amount is computed apart, only
+    where it is shown (the customer's form), never by the credit check."""
 
     _inherit = "credit.exposure.engine"
 
@@ -14,12 +15,6 @@ class CreditExposureEngine(models.AbstractModel):
             "%s AND aml.move_id NOT IN (SELECT d.move_id FROM credit_dispute d"
             " WHERE d.state = 'open' AND d.move_id IS NOT NULL)",
             super()._overdue_line_condition(date))
-
-    @api.model
-    def _amount_queries(self, partner_ids, company_ids, date):
-        queries = super()._amount_queries(partner_ids, company_ids, date)
-        queries["disputed_amount"] = self._disputed_amount_query(partner_ids, company_ids)
-        return queries
 
     @api.model
     def _disputed_amount_query(self, partner_ids, company_ids):

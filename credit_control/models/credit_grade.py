@@ -23,14 +23,15 @@ class CreditGrade(models.Model):
     color = fields.Integer()
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", index=True,
+        "res.company", index=True,
         help="Leave empty to use this grade in every company.")
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_currency_id",
         help="The maximum limit and the overdue tolerance are in this company currency.")
     min_score = fields.Integer(
         string="Minimum Score", tracking=True,
-        help="Customers whose credit score reaches this value are suggested this grade.")
+        help="Lowest credit score of the grade's customers. No score is computed yet: until the "
+        "credit scoring comes, no grade is suggested from it.")
     max_credit_limit = fields.Monetary(
         string="Maximum Credit Limit", tracking=True,
         help="Highest credit limit a customer of this grade may be given (company currency). "
@@ -52,7 +53,7 @@ class CreditGrade(models.Model):
         help="How often the credit of a customer of this grade is reviewed.")
     note = fields.Html(translate=True)
     dunning_procedure_id = fields.Many2one(
-        "credit.dunning.procedure", string="Dunning Procedure", tracking=True,
+        "credit.dunning.procedure", tracking=True,
         help="How overdue invoices of customers of this grade are chased (a customer may override it).")
     partner_count = fields.Integer(compute="_compute_partner_count")
 

@@ -28,7 +28,7 @@ class CreditInsuranceDeclaration(models.Model):
     in_time = fields.Boolean(string="Declared in Time", readonly=True)
     user_id = fields.Many2one("res.users", string="Declared By", required=True, readonly=True)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super  # append-only, never changed
         raise UserError(self.env._("Declarations to the insurer cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

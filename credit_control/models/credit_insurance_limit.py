@@ -94,9 +94,11 @@ class CreditInsuranceLimit(models.Model):
 
     @api.model
     def _cron_expire(self):
-        """Daily: mark the covers past their expiry date as expired."""
-        self.search([("state", "in", ("granted", "reduced")),
-                     ("expiry_date", "<", fields.Date.context_today(self))]).write({"state": "expired"})
+        """Daily: mark the covers past their expiry date as expired (one write, committed)."""
+        covers = self.search([("state", "in", ("granted", "reduced")),
+                              ("expiry_date", "<", fields.Date.context_today(self))])
+        covers.write({"state": "expired"})
+        self.env["ir.cron"]._commit_progress(len(covers), remaining=0)
 
     def _cap_credit_limits(self):
         """Lower a buyer's credit limit to its granted cover when the policy says so.

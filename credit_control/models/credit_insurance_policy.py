@@ -27,7 +27,7 @@ class CreditInsurancePolicy(models.Model):
     _check_company_auto = True
 
     name = fields.Char(string="Policy Number", required=True, tracking=True)
-    insurer_id = fields.Many2one("res.partner", string="Insurer", required=True, tracking=True)
+    insurer_id = fields.Many2one("res.partner", required=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
@@ -169,11 +169,15 @@ class CreditInsurancePolicy(models.Model):
 
     @api.model
     def _cron_notification_alerts(self):
-        """Daily: warn credit managers before an insured invoice's notification deadline passes."""
+        """Daily: warn credit managers before an insured invoice's notification deadline passes.
+
+        One policy at a time, each committed (``ir.cron`` progress); a rerun the same day adds
+        no activity an invoice already has."""
         today = fields.Date.context_today(self)
-        for policy in self.sudo().search([]):
-            if policy.date_end and policy.date_end < today:
-                continue
+        policies = self.sudo().search(["|", ("date_end", "=", False), ("date_end", ">=", today)])
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(policies))
+        for policy in policies:
             first_due = shift_date(today, days=-policy.notification_days)
             moves = self.env["account.move"].sudo().search([
                 ("company_id", "=", policy.company_id.id), ("move_type", "=", "out_invoice"),
@@ -183,3 +187,5 @@ class CreditInsurancePolicy(models.Model):
                 ("invoice_date_due", "<=", shift_date(first_due, days=policy.notification_alert_days)),
             ])
             moves.filtered("credit_insured")._credit_schedule_deadline_activity()
+            if not cron._commit_progress(1):
+                break

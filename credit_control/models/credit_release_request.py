@@ -29,7 +29,7 @@ class CreditReleaseRequest(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount = fields.Monetary(
-        string="Amount", required=True, readonly=True,
+        required=True, readonly=True,
         help="Order total (tax included) the release is for; a higher total needs a new release.")
     reasons = fields.Text(required=True, readonly=True)
     note = fields.Text(string="Salesperson's Note", readonly=True)
@@ -38,9 +38,9 @@ class CreditReleaseRequest(models.Model):
         [("pending", "Pending"), ("approved", "Approved"), ("refused", "Refused"),
          ("used", "Used"), ("cancelled", "Cancelled")],
         default="pending", required=True, readonly=True, tracking=True, index=True)
-    requested_by_id = fields.Many2one("res.users", string="Requested By", required=True, readonly=True)
+    requested_by_id = fields.Many2one("res.users", required=True, readonly=True)
     requested_date = fields.Datetime(required=True, readonly=True)
-    decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    decided_by_id = fields.Many2one("res.users", readonly=True)
     decided_date = fields.Datetime(readonly=True)
 
     _one_document = models.Constraint(

@@ -19,6 +19,17 @@ class ResCompany(models.Model):
     credit_block_invoice_posting = fields.Boolean(
         string="Block Posting of Customer Invoices over the Limit", default=False,
         help="Apply the same credit check when a customer invoice is posted.")
+    credit_dunning_procedure_id = fields.Many2one(
+        "credit.dunning.procedure", string="Default Dunning Procedure",
+        domain="[('company_id', 'in', [id, False])]",
+        help="Applies to customers whose grade has no procedure and who have none of their own.")
+    credit_dunning_fee_mode = fields.Selection(
+        [("invoice", "Separate posted invoice"), ("line", "Line on the customer's next (draft) invoice")],
+        string="Dunning Fees", default="invoice", required=True,
+        help="How the fee of a dunning level is charged.")
+    credit_dunning_fee_product_id = fields.Many2one(
+        "product.product", string="Dunning Fee Product",
+        help="Product of dunning fee lines (default: the module's Dunning Fee service).")
 
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):

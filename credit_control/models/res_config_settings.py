@@ -10,3 +10,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.credit_default_grade_id", readonly=False)
     credit_block_invoice_posting = fields.Boolean(
         related="company_id.credit_block_invoice_posting", readonly=False)
+    credit_dunning_procedure_id = fields.Many2one(
+        related="company_id.credit_dunning_procedure_id", readonly=False)
+    credit_dunning_fee_mode = fields.Selection(related="company_id.credit_dunning_fee_mode", readonly=False)
+    credit_dunning_fee_product_id = fields.Many2one(
+        related="company_id.credit_dunning_fee_product_id", readonly=False)

@@ -59,8 +59,9 @@ class ResPartner(models.Model):
 
     def _check_credit_manager_rights(self, vals, creating=False):
         """Excluding a buyer from insurance is a credit manager's decision too."""
-        super()._check_credit_manager_rights(vals, creating=creating)
+        result = super()._check_credit_manager_rights(vals, creating=creating)
         if ("credit_not_insurable" in vals and not self.env.su
                 and not self.env.user.has_group("credit_control.group_credit_manager")
                 and any(p.credit_not_insurable != bool(vals["credit_not_insurable"]) for p in self)):
             raise AccessError(self.env._("Only a credit manager can exclude a buyer from insurance."))
+        return result

@@ -34,14 +34,14 @@ class SaleOrder(models.Model):
             order.credit_partner_available = (
                 partner.with_company(order.company_id).sudo().credit_available if controlled else 0.0)
 
-    @api.depends("partner_id", "partner_invoice_id", "amount_total", "payment_term_id", "state",
-                 "company_id", "currency_id")
-    def _compute_credit_block_message(self):
-        super()._compute_credit_block_message()
+    @api.model
+    def _credit_block_depends(self):
+        return ["partner_id", "partner_invoice_id", "amount_total", "payment_term_id", "state",
+                "company_id", "currency_id"]
 
     def _credit_values(self):
         self.ensure_one()
-        paid = self.amount_paid if "amount_paid" in self._fields else 0.0
+        paid = self.amount_paid
         return {
             "amount": max(self.amount_total - paid, 0.0),
             "counted": 0.0,
@@ -66,8 +66,8 @@ class SaleOrder(models.Model):
         # Created confirmed (RPC, import, a copy with that default): created as a quotation,
         # then confirmed through the guard of write, so checked like any confirmation.
         orders = super().create([dict(vals, state="draft") if flag else vals
-                                 for vals, flag in zip(vals_list, confirmed)])
-        orders.browse([order.id for order, flag in zip(orders, confirmed) if flag]).write(
+                                 for vals, flag in zip(vals_list, confirmed, strict=True)])
+        orders.browse([order.id for order, flag in zip(orders, confirmed, strict=True) if flag]).write(
             {"state": self._credit_confirmed_state})
         return orders
 
@@ -124,8 +124,7 @@ class SaleOrder(models.Model):
         """Odoo's own confirmation once the customer signs the quotation on the portal (or
         confirms a free cart): an order the credit policy blocks stays a quotation."""
         allowed = self - self._credit_hold_blocked()
-        if allowed:
-            super(SaleOrder, allowed)._validate_order()
+        return super(SaleOrder, allowed)._validate_order() if allowed else None
 
     def _credit_hold_blocked(self):
         """The orders the credit policy blocks, for Odoo's own confirmations (portal

@@ -34,7 +34,7 @@ def render_per_record(env, report_ref, records):
     if sorted(body_ids) != sorted(records.ids):
         raise ValueError(f"{report_ref}: one article per record is expected, got {body_ids}")
     if (modules.module.current_test or tools.config["test_enable"]) and not env.context.get("force_report_rendering"):
-        return {record_id: body.encode() for record_id, body in zip(body_ids, bodies)}, "html"
+        return {record_id: body.encode() for record_id, body in zip(body_ids, bodies, strict=True)}, "html"
 
     def pdf_pages(ids, bodies):
         pdf = Report._run_wkhtmltopdf(

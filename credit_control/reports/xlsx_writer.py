@@ -3,7 +3,7 @@
 The reports build their rows once (set-based SQL in the Odoo models) and hand them here as
 plain dicts, with a description of the columns. The same rows feed the in-ERP views.
 
-Choices, see ``odoo19-engineering-notes.md``:
+Choices (each verified with xlsxwriter on this Odoo):
 
 * ``constant_memory`` so that a large report does not hold the workbook in RAM (rows are
   written in order and flushed);

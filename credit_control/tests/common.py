@@ -33,8 +33,9 @@ class CreditCommon(AccountTestInvoicingCommon):
             "name": "Credit test product", "type": "service", "list_price": 100.0,
             "invoice_policy": "order", "taxes_id": [Command.clear()],
         })
-        cls.credit_manager = cls.make_user("cc_manager", "credit_control.group_credit_manager,sales_team.group_sale_manager,account.group_account_invoice")
-        cls.credit_manager_2 = cls.make_user("cc_manager2", "credit_control.group_credit_manager,sales_team.group_sale_manager")
+        managers = "credit_control.group_credit_manager,sales_team.group_sale_manager"
+        cls.credit_manager = cls.make_user("cc_manager", f"{managers},account.group_account_invoice")
+        cls.credit_manager_2 = cls.make_user("cc_manager2", managers)
         cls.credit_user = cls.make_user("cc_user", "credit_control.group_credit_user")
         cls.salesman = cls.make_user(
             "cc_salesman", "sales_team.group_sale_salesman_all_leads,base.group_partner_manager")

@@ -5,7 +5,7 @@ requests would: fixtures are committed through their own cursor and removed afte
 """
 import threading
 
-from odoo import Command, SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
@@ -83,7 +83,7 @@ class TestConcurrentConfirmation(TransactionCase):
                 barrier.wait(timeout=30)
                 try:
                     retrying(confirm, env)
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit  # a real concurrent transaction
                     outcome[order_id] = "confirmed"
                 except UserError:
                     cr.rollback()

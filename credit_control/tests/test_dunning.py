@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2 import IntegrityError, errors as pg_errors
+from psycopg2 import IntegrityError
+from psycopg2 import errors as pg_errors
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -207,7 +207,7 @@ class TestDunning(CreditCommon):
         # A credit note reconciled with an invoice closes it as well.
         second = self.invoice(self.customer, 250.0)
         refund = self.make_invoice(self.customer, 250.0, move_type="out_refund", invoice_date=DUE)
-        (second + refund).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        (second + refund).line_ids.filtered(lambda rec: rec.account_id.account_type == "asset_receivable").reconcile()
         self.assertTrue(second.currency_id.is_zero(second.amount_residual))
         self.assertFalse(self.run_dunning(DUE + timedelta(days=40)))
 
@@ -306,14 +306,44 @@ class TestDunning(CreditCommon):
         self.assertEqual(calls.call_count, 2)
         self.assertEqual({letter.mimetype for letter in letters.values()}, {"application/pdf"})
 
-    def test_chinese_customer_gets_chinese_template(self):
+    def test_chinese_customer_gets_chinese_emails(self):
+        """One template per level, rendered in the customer's language from zh_CN.po: the
+        subject, every paragraph and the invoice table are Chinese, with the real figures."""
         self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["credit_control"], ["zh_CN"], overwrite=True)
         self.customer.lang = "zh_CN"
-        self.invoice(self.customer, 100.0)
-        self.run_dunning(DUE + timedelta(days=8))
-        mail = self.mails(self.customer)
-        self.assertIn("付款提醒", mail.subject)
-        self.assertIn("逾期天数", mail.body_html)
+        invoice = self.invoice(self.customer, 1234.5)
+        for days in (8, 31, 61, 91):
+            with freeze_time(DUE + timedelta(days=days)):
+                self.run_dunning(DUE + timedelta(days=days))
+        reminder, demand, legal = self.mails(self.customer)
+        company = self.company.name
+        self.assertEqual(reminder.subject, f"{company}：付款提醒")
+        self.assertEqual(demand.subject, f"{company}：正式催款函")
+        self.assertEqual(legal.subject, f"{company}：贵方账户已移交催收")
+        amount = "1,234.50"
+        for mail, days, sentence in ((reminder, 8, "烦请在近日内安排付款"), (demand, 61, "随函附上正式催款函"),
+                                     (legal, 91, "本案已移交法律程序或专业催收机构处理")):
+            body = mail.body_html
+            self.assertIn(f"尊敬的 {self.customer.name}：", body)
+            self.assertIn(sentence, body)
+            for header in ("发票", "到期日", "逾期天数", "应付金额"):
+                self.assertIn(f">{header}</th>", body)
+            self.assertIn(invoice.name, body)
+            self.assertIn("2026-01-01", body)
+            self.assertIn(f">{days}</td>", body)
+            self.assertIn(amount, body)
+            self.assertIn(company, body)
+            for english in ("Dear", "Invoice<", "Due date", "Amount due", "Kind regards", "overdue"):
+                self.assertNotIn(english, body)
+        # An English customer still gets the English text of the same templates.
+        other = self.make_customer("English Co", email="ap@english.example.com")
+        self.invoice(other, 100.0)
+        self.run_dunning(DUE + timedelta(days=8), partners=other)
+        mail = self.mails(other)
+        self.assertEqual(mail.subject, f"{company}: payment reminder")
+        self.assertIn("Dear English Co,", mail.body_html)
+        self.assertIn(">Days overdue</th>", mail.body_html)
 
     def test_no_email_falls_back_to_letter_and_others_go_on(self):
         mute = self.make_customer("No Email Co", user_id=self.account_manager.id)
@@ -328,7 +358,8 @@ class TestDunning(CreditCommon):
         self.assertEqual(fallback.mail_message_id.attachment_ids, fallback.letter_attachment_id)
         self.assertFalse(self.mails(mute))
         todo = mute.activity_ids
-        self.assertEqual((todo.user_id, todo.activity_type_id), (self.account_manager, self.env.ref("mail.mail_activity_data_todo")))
+        self.assertEqual((todo.user_id, todo.activity_type_id),
+                         (self.account_manager, self.env.ref("mail.mail_activity_data_todo")))
         self.assertEqual((events - fallback).state, "done")
         self.assertEqual(len(self.mails(self.customer)), 1)
 

@@ -123,9 +123,28 @@ class TestExposure(CreditCommon):
             "name": "Good CN", "is_company": True, "country_id": self.env.ref("base.cn").id,
             "company_registry": "91310000MA1FL4X008"})
         self.assertTrue(good)
-        with self.assertRaisesRegex(ValidationError, "EU VAT"):
-            self.env["res.partner"].create({"name": "Bad DE", "is_company": True, "vat": "DE811000005"})
-        self.assertTrue(self.env["res.partner"].create({"name": "Good DE", "vat": "DE811000004"}))
+
+    def test_vat_validation(self):
+        """VAT numbers are checked by base_vat, Greek ones (prefix EL) included."""
+        germany, greece = self.env.ref("base.de"), self.env.ref("base.gr")
+        with self.assertRaisesRegex(ValidationError, r"811000005\] for partner \[Bad DE\] does not seem to be valid"):
+            self.env["res.partner"].create({
+                "name": "Bad DE", "is_company": True, "country_id": germany.id, "vat": "DE811000005"})
+        good = self.env["res.partner"].create({
+            "name": "Good DE", "is_company": True, "country_id": germany.id, "vat": "DE811000004"})
+        self.assertEqual(good.vat, "DE811000004")
+        with self.assertRaisesRegex(ValidationError, "does not seem to be valid"):
+            self.env["res.partner"].create({
+                "name": "Bad GR", "is_company": True, "country_id": greece.id, "vat": "EL094259217"})
+        with self.assertRaisesRegex(ValidationError, "does not seem to be valid"):
+            self.env["res.partner"].create({
+                "name": "Bad GR, GR prefix", "is_company": True, "country_id": greece.id, "vat": "GR094259217"})
+        with self.assertRaises(ValidationError):
+            good.vat = "EL094259217"  # a Greek number on a German customer is checked too
+        for vat in ("EL094259216", "GR094259216", "EL 094 259 216"):
+            partner = self.env["res.partner"].create({
+                "name": "Good GR", "is_company": True, "country_id": greece.id, "vat": vat})
+            self.assertEqual(partner.vat, "EL094259216")
 
     def test_review_date_from_grade(self):
         partner = self.make_customer("Review Co")

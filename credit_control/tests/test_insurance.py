@@ -4,6 +4,7 @@ from datetime import date
 
 import openpyxl
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -83,7 +84,7 @@ class TestInsurance(CreditCommon):
         wizard.action_compute()
         self.assertEqual(len(wizard.line_ids), 5)
         self.assertIn("3,028", wizard.summary_html)
-        line = wizard.line_ids.filtered(lambda l: l.partner_id == self.named)
+        line = wizard.line_ids.filtered(lambda rec: rec.partner_id == self.named)
         self.assertEqual(line.cover_source, "named")
         self.assertTrue(self.env["account.move"].search(line.action_open_invoices()["domain"]))
         action = wizard.action_export_xlsx()
@@ -100,6 +101,16 @@ class TestInsurance(CreditCommon):
         summary_header = [cell.value for cell in summary[1]]
         self.assertEqual(summary.cell(2, summary_header.index("Concentration (HHI)") + 1).value, 3028.1)
         self.assertEqual(summary.cell(2, summary_header.index("Coverage") + 1).number_format, "0.00%")
+
+    def test_expiry_job(self):
+        Cover = self.env["credit.insurance.limit"]
+        expired, named = (Cover.search([("partner_id", "=", partner.id)], order="id")
+                          for partner in (self.expired, self.named))
+        self.assertEqual(expired.state, "granted")
+        with self.enter_registry_test_mode():
+            self.env.ref("credit_control.ir_cron_credit_insurance_expire").method_direct_trigger()
+        self.assertEqual(expired.state, "expired")
+        self.assertEqual(named.mapped("state"), ["granted", "reduced"])
 
     def test_notification_deadline_activity_and_declaration(self):
         soon = self.make_invoice(self.named, 100.0, invoice_date=date(2026, 3, 6),
@@ -119,9 +130,13 @@ class TestInsurance(CreditCommon):
         def activities(move):
             return move.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
 
-        self.env["credit.insurance.policy"]._cron_notification_alerts()
-        self.env["credit.insurance.policy"]._cron_notification_alerts()  # nothing twice
-        self.assertIn(self.credit_manager, activities(soon).user_id)
+        cron = self.env.ref("credit_control.ir_cron_credit_insurance_alerts")
+        mails_before = self.env["mail.mail"].search_count([])
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()  # nothing twice
+        self.assertEqual(activities(soon).user_id, self.company._credit_managers())
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)  # no assignment email each
         self.assertEqual(len(activities(soon).filtered(lambda a: a.user_id == self.credit_manager)), 1)
         self.assertEqual(activities(soon)[0].date_deadline, date(2026, 7, 4))
         self.assertFalse(activities(later) or activities(past) or activities(uninsured))
@@ -184,7 +199,7 @@ class TestInsurance(CreditCommon):
     def test_validation(self):
         with self.assertRaisesRegex(ValidationError, "ends before"):
             self.make_policy(date_start="2026-06-01", date_end="2026-01-01")
-        with self.assertRaises(Exception), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
             self.make_policy(coverage_pct=120.0)
         with self.assertRaisesRegex(ValidationError, "needs an amount"):
             self.make_cover(self.policy, self.discretionary, 0.0, state="granted")

@@ -64,7 +64,9 @@ class TestValueBounds(CreditCommon):
             with self.subTest(model=records._name, field=fname):
                 self.assertBoundaries(records, fname, low, high, step)
         self.grade_b.max_credit_limit = 1e12
-        self.assertRefused(self.grade_b, {"max_credit_limit": 1e13}, r"Maximum Credit Limit must be between 0.00 and 1,000,000,000,000.00 \(got 10000000000000.0\)\.")
+        self.assertRefused(
+            self.grade_b, {"max_credit_limit": 1e13},
+            r"Maximum Credit Limit must be between 0.00 and 1,000,000,000,000.00 \(got 10000000000000.0\)\.")
         # Values PostgreSQL could not even store, or Python not compute with: the same clear error.
         for value in (10**10, 10**30, "10000000000"):
             self.assertRefused(self.grade_b, {"review_interval_months": value}, "Review Interval")
@@ -169,5 +171,5 @@ class TestValueBounds(CreditCommon):
         self.env["credit.insurance.policy"]._cron_notification_alerts()
         wizard = self.env["credit.insurance.report.wizard"].create({"policy_ids": [self.policy.id]})
         wizard.action_compute()
-        self.assertEqual(wizard.line_ids.filtered(lambda l: l.partner_id == self.buyer).late_count, 0)
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.partner_id == self.buyer).late_count, 0)
         self.assertTrue(wizard.action_export_xlsx()["url"])

@@ -28,13 +28,13 @@ class CreditAgingLine(models.TransientModel):
     total = fields.Monetary(readonly=True)
     move_count = fields.Integer(string="Entries", readonly=True)
     bucket_0 = fields.Monetary(string="Current", readonly=True)
-    bucket_1 = fields.Monetary(string="Bucket 1", readonly=True)
-    bucket_2 = fields.Monetary(string="Bucket 2", readonly=True)
-    bucket_3 = fields.Monetary(string="Bucket 3", readonly=True)
-    bucket_4 = fields.Monetary(string="Bucket 4", readonly=True)
-    bucket_5 = fields.Monetary(string="Bucket 5", readonly=True)
-    bucket_6 = fields.Monetary(string="Bucket 6", readonly=True)
-    bucket_7 = fields.Monetary(string="Bucket 7", readonly=True)
+    bucket_1 = fields.Monetary(readonly=True)
+    bucket_2 = fields.Monetary(readonly=True)
+    bucket_3 = fields.Monetary(readonly=True)
+    bucket_4 = fields.Monetary(readonly=True)
+    bucket_5 = fields.Monetary(readonly=True)
+    bucket_6 = fields.Monetary(readonly=True)
+    bucket_7 = fields.Monetary(readonly=True)
 
     @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):

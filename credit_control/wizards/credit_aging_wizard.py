@@ -1,5 +1,7 @@
+from itertools import pairwise
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..models.credit_value_bounds import DATES, MAX_DAYS
@@ -95,7 +97,7 @@ class CreditAgingWizard(models.TransientModel):
             raise ValidationError(self.env._(
                 "Bucket boundaries must be whole numbers of days separated by commas, "
                 "e.g. 30,60,90,120 (got %(value)s).", value=self.bucket_boundaries)) from None
-        if not values or values[0] < 1 or any(b <= a for a, b in zip(values, values[1:])):
+        if not values or values[0] < 1 or any(b <= a for a, b in pairwise(values)):
             raise ValidationError(self.env._(
                 "Bucket boundaries must be positive and increasing, e.g. 30,60,90,120 (got %(value)s).",
                 value=self.bucket_boundaries))
@@ -128,13 +130,8 @@ class CreditAgingWizard(models.TransientModel):
 
     @api.model
     def _aging_dispute_condition(self):
-        """SQL condition on ``am`` (account_move) true for invoices with an open dispute.
-
-        Uses the dispute model (``credit.dispute``) when it is installed; without it no
-        invoice counts as disputed. Override to define "disputed" otherwise.
-        """
-        if "credit.dispute" not in self.env:
-            return SQL("FALSE")
+        """SQL condition on ``am`` (account_move) true for invoices with an open dispute
+        (``credit.dispute``). Override to define "disputed" otherwise."""
         return SQL("EXISTS (SELECT 1 FROM credit_dispute d WHERE d.move_id = am.id AND d.state = 'open')")
 
     def _residuals_are_current(self):

@@ -19,7 +19,6 @@ class CreditDunningRun(models.TransientModel):
     date = fields.Date(required=True, default=fields.Date.context_today,
                        help="Preview the run of this day. Run now always runs today.")
     line_ids = fields.One2many("credit.dunning.run.line", "run_id", string="Planned Steps")
-    is_manager = fields.Boolean(compute="_compute_is_manager")
 
     @api.model
     def _credit_bounds(self):
@@ -28,10 +27,6 @@ class CreditDunningRun(models.TransientModel):
     @api.model
     def _credit_record_fields(self):
         return (*super()._credit_record_fields(), "partner_id")
-
-    @api.depends_context("uid")
-    def _compute_is_manager(self):
-        self.is_manager = self.env.user.has_group("credit_control.group_credit_manager")
 
     @api.model
     def _action_open(self, partner=None):

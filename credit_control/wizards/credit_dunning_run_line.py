@@ -11,7 +11,7 @@ class CreditDunningRunLine(models.TransientModel):
     run_id = fields.Many2one("credit.dunning.run", required=True, ondelete="cascade")
     company_id = fields.Many2one("res.company")
     partner_id = fields.Many2one("res.partner", string="Customer")
-    level_id = fields.Many2one("credit.dunning.level", string="Level")
+    level_id = fields.Many2one("credit.dunning.level")
     channel = fields.Selection(related="level_id.channel")
     move_ids = fields.Many2many("account.move", string="Invoices")
     max_days_overdue = fields.Integer(string="Days Overdue")
