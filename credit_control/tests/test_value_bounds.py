@@ -168,7 +168,8 @@ class TestValueBounds(CreditCommon):
         self.assertEqual(invoice.credit_insurance_max_extension_date, date.max)
         self.assertEqual(invoice.credit_insurance_notification_deadline, date.max)
         # The daily deadline alert and the insured-exposure report (compute and XLSX).
-        self.env["credit.insurance.policy"]._cron_notification_alerts()
+        with self.enter_registry_test_mode():  # the job commits its progress
+            self.env.ref("credit_control.ir_cron_credit_insurance_alerts").method_direct_trigger()
         wizard = self.env["credit.insurance.report.wizard"].create({"policy_ids": [self.policy.id]})
         wizard.action_compute()
         self.assertEqual(wizard.line_ids.filtered(lambda line: line.partner_id == self.buyer).late_count, 0)
