@@ -122,7 +122,7 @@ class CreditRating(models.Model):
     def _latest_scores(self, partner_ids, date):
         """``{partner_id: {agency_id: score}}`` of the latest rating on or before ``date`` of each
         customer by each agency (one query)."""
-        self.env.flush_model(["partner_id", "agency_id", "date", "score"])
+        self.flush_model(["partner_id", "agency_id", "date", "score"])
         self.env.cr.execute(SQL(
             """
             SELECT DISTINCT ON (r.partner_id, r.agency_id) r.partner_id, r.agency_id, r.score

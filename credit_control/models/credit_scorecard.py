@@ -150,8 +150,8 @@ class CreditScorecard(models.Model):
     @api.model
     def _grade_scale(self, company):
         """Active grades usable in ``company``, highest minimum score first."""
-        return self.env["credit.grade"].sudo().search(
-            [("company_id", "in", [company.id, False])], order="min_score desc, sequence, id")
+        grades = self.env["credit.grade"].sudo().search([("company_id", "in", [company.id, False])])
+        return grades.sorted(lambda grade: (-grade.min_score, grade.sequence, grade.id))  # no score is 0
 
     @api.model
     def _suggest_grade(self, grades, score):

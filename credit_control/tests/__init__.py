@@ -14,3 +14,5 @@ from . import test_bench_smoke
 from . import test_confirmation_guard
 from . import test_value_bounds
 from . import test_behaviour
+from . import test_snapshot
+from . import test_scorecard
