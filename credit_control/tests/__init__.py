@@ -16,3 +16,4 @@ from . import test_value_bounds
 from . import test_behaviour
 from . import test_snapshot
 from . import test_scorecard
+from . import test_rating
