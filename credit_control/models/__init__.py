@@ -5,6 +5,7 @@ from . import credit_audit_log
 from . import credit_check_lock
 from . import credit_exposure_engine
 from . import credit_release_request
+from . import credit_limit_request
 from . import credit_checked_document
 from . import res_company
 from . import res_config_settings
@@ -28,3 +29,4 @@ from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
+from . import res_partner_limit_request

@@ -30,6 +30,10 @@ class ResCompany(models.Model):
     credit_dunning_fee_product_id = fields.Many2one(
         "product.product", string="Dunning Fee Product",
         help="Product of dunning fee lines (default: the module's Dunning Fee service).")
+    credit_review_user_id = fields.Many2one(
+        "res.users", string="Credit Review Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Who prepares the credit reviews the daily job opens (default: the first credit manager).")
 
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
@@ -42,7 +46,7 @@ class ResCompany(models.Model):
     @api.model
     def _credit_record_fields(self):
         return (*super()._credit_record_fields(), "credit_default_grade_id",
-                "credit_dunning_procedure_id", "credit_dunning_fee_product_id")
+                "credit_dunning_procedure_id", "credit_dunning_fee_product_id", "credit_review_user_id")
 
     def _credit_managers(self):
         """Active internal users of the Credit Manager group who work in this company (not
