@@ -6,6 +6,7 @@ from . import credit_check_lock
 from . import credit_exposure_engine
 from . import credit_release_request
 from . import credit_limit_request
+from . import credit_review
 from . import credit_checked_document
 from . import res_company
 from . import res_config_settings
@@ -30,3 +31,4 @@ from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
 from . import res_partner_limit_request
+from . import res_partner_review

@@ -69,9 +69,9 @@ class CreditReview(models.Model):
 
     # The controller's proposal
     proposed_grade_id = fields.Many2one(
-        "credit.grade", string="Proposed Grade", tracking=True,
+        "credit.grade", tracking=True,
         domain="[('company_id', 'in', [company_id, False])]")
-    proposed_limit = fields.Monetary(string="Proposed Limit", tracking=True)
+    proposed_limit = fields.Monetary(tracking=True)
     proposed_review_date = fields.Date(
         string="Next Review", tracking=True,
         help="Default: the review interval of the proposed grade from today.")
@@ -237,14 +237,15 @@ class CreditReview(models.Model):
         return result
 
     @api.model
-    def _open_reviews(self, partners, company, origin, due_dates=None):
+    def _open_reviews(self, partners, company, origin, due_dates=None, user=None):
         """Open one review per customer of ``partners`` in ``company``, figures frozen, the
-        responsible given an activity. ``due_dates``: ``{partner id: review date}`` (default
+        responsible (``user``, else the company's review responsible, else its first credit
+        manager) given an activity. ``due_dates``: ``{partner id: review date}`` (default
         today)."""
         today = fields.Date.context_today(self)
         partners = partners.commercial_partner_id
         frozen = self._credit_review_values(partners, company, today)
-        responsible = company.credit_review_user_id or company._credit_managers()[:1]
+        responsible = user or company.credit_review_user_id or company._credit_managers()[:1]
         vals_list = []
         for partner in partners:
             due = (due_dates or {}).get(partner.id) or today
@@ -277,7 +278,7 @@ class CreditReview(models.Model):
         customers per committed transaction. Idempotent: a rerun finds them reviewed."""
         cron = self.env["ir.cron"]
         today = fields.Date.context_today(self)
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             while True:
                 due = self._due_partners(company, today)
                 if not due:

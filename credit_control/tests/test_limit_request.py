@@ -17,7 +17,7 @@ class TestLimitRequest(CreditCommon):
     def request(self, user, amount, partner=None, **values):
         partner = partner or self.customer
         action = partner.with_user(user).action_credit_limit_request()
-        wizard = Form(self.env["credit.limit.request.wizard"].with_user(user).with_context(action["context"]))
+        wizard = Form(self.env["credit.limit.request.wizard"].with_user(user).with_context(**action["context"]))
         wizard.requested_limit = amount
         wizard.reason = values.pop("reason", "Seasonal orders")
         for fname, value in values.items():
@@ -116,7 +116,8 @@ class TestLimitRequest(CreditCommon):
         order = self.make_order(self.customer, 1500.0, user=self.salesman)
         self.assertIn("Credit limit exceeded", order.credit_block_message)
         action = order.with_user(self.salesman).action_credit_limit_request()
-        wizard = Form(self.env["credit.limit.request.wizard"].with_user(self.salesman).with_context(action["context"]))
+        Wizard = self.env["credit.limit.request.wizard"].with_user(self.salesman)
+        wizard = Form(Wizard.with_context(**action["context"]))
         self.assertEqual(wizard.requested_limit, 2400.0)  # 900 receivable + this order
         self.assertEqual(wizard.current_limit, 1000.0)
         self.assertEqual(wizard.current_exposure, 900.0)
@@ -146,9 +147,10 @@ class TestLimitRequest(CreditCommon):
             self.assertEqual(rows.mapped("event_type"), ["limit", "limit_temporary_end"])
             self.assertEqual((rows[0].old_value, rows[0].new_value), ("3000.0", "1000.0"))
             self.assertEqual((rows[1].old_value, rows[1].new_value), ("3000.0", "1000.0"))
-            self.assertIn("back to", request.message_ids[0].body)
-            self.assertIn(self.salesman.partner_id, request.message_ids[0].partner_ids)
-            self.assertIn("back to", self.customer.message_ids[0].body)
+            notice = request.message_ids.filtered(lambda m: "back to" in m.body)
+            self.assertIn("back to $&nbsp;1,000.00", notice.body)
+            self.assertIn(self.salesman.partner_id, notice.partner_ids)
+            self.assertTrue(self.customer.message_ids.filtered(lambda m: "back to" in m.body))
             self.end_temporary_limits()  # idempotent
             self.assertEqual(len(self.audit()), before + 2)
 

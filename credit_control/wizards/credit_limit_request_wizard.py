@@ -14,13 +14,13 @@ class CreditLimitRequestWizard(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     order_id = fields.Many2one("sale.order", string="Blocked Quotation", readonly=True)
-    current_limit = fields.Monetary(compute="_compute_current", string="Current Limit")
-    current_exposure = fields.Monetary(compute="_compute_current", string="Current Exposure")
+    current_limit = fields.Monetary(compute="_compute_current")
+    current_exposure = fields.Monetary(compute="_compute_current")
     limit_type = fields.Selection(
         [("permanent", "Permanent"), ("temporary", "Temporary")],
         string="Type", required=True, default="permanent")
     requested_limit = fields.Monetary(
-        string="Requested Limit", required=True, default=lambda self: self._default_requested_limit())
+        required=True, default=lambda self: self._default_requested_limit())
     date_end = fields.Date(string="Valid until")
     reason = fields.Text(required=True)
 
