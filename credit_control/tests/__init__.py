@@ -15,3 +15,4 @@ from . import test_confirmation_guard
 from . import test_value_bounds
 from . import test_limit_request
 from . import test_credit_review
+from . import test_review_ui
