@@ -150,3 +150,26 @@ class TestCreditReview(CreditCommon):
             with self.enter_registry_test_mode():
                 self.env.ref("credit_control.ir_cron_credit_end_temporary_limits").method_direct_trigger()
         self.assertEqual(self.customer.credit_limit, 2000.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCreditReviewDemo(CreditCommon):
+    """The demo database has two due reviews and one temporary limit."""
+
+    def test_demo_reviews_and_temporary_limit(self):
+        meida = self.env.ref("credit_control.demo_partner_meida", raise_if_not_found=False)
+        if not meida:
+            self.skipTest("database installed without demo data")
+        company = self.env.ref("base.main_company")
+        # The test user works in its own company: read the demo company's records as superuser.
+        reviews = self.env["credit.review"].sudo().search([("company_id", "=", company.id), ("state", "=", "draft")])
+        self.assertEqual(reviews.partner_id, meida | self.env.ref("credit_control.demo_partner_yuanjing"))
+        self.assertEqual(reviews.user_id, self.env.ref("credit_control.demo_user_credit"))
+        self.assertTrue(all(r.date_due < r.figures_date for r in reviews))
+        self.assertEqual(reviews.filtered(lambda r: r.partner_id == meida).exposure,
+                         self.figures(meida, company)["exposure"])
+        nordic = self.env.ref("credit_control.demo_partner_nordic")
+        temporary = self.env["credit.limit.request"].sudo().search([("limit_type", "=", "temporary")])
+        self.assertRecordValues(temporary, [{
+            "partner_id": nordic.id, "state": "approved", "requested_limit": 55000.0, "previous_limit": 40000.0}])
+        self.assertEqual(nordic.sudo().with_company(company).credit_limit, 55000.0)
