@@ -18,6 +18,8 @@
         "data/credit_dunning_data.xml",
         "reports/credit_dunning_letter.xml",
         "data/credit_insurance_data.xml",
+        "data/credit_scorecard_data.xml",
+        "data/credit_snapshot_data.xml",
         "views/credit_grade_views.xml",
         "views/credit_audit_log_views.xml",
         "views/credit_release_request_views.xml",
@@ -45,6 +47,9 @@
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
         "wizards/credit_dunning_run_views.xml",
+        "views/credit_partner_snapshot_views.xml",
+        "views/credit_scorecard_views.xml",
+        "views/credit_rating_views.xml",
         "views/credit_menus.xml",
     ],
     "demo": [

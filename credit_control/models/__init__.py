@@ -30,5 +30,13 @@ from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
+from . import credit_behaviour_engine
+from . import credit_rating_agency
+from . import credit_rating
+from . import credit_scorecard
+from . import credit_scorecard_factor
+from . import credit_scorecard_band
+from . import credit_partner_snapshot
+from . import res_partner_rating
 from . import res_partner_limit_request
 from . import res_partner_review
