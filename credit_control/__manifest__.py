@@ -23,7 +23,14 @@
         "views/credit_grade_views.xml",
         "views/credit_audit_log_views.xml",
         "views/credit_release_request_views.xml",
+        "data/credit_limit_request_data.xml",
+        "views/credit_limit_request_views.xml",
+        "wizards/credit_limit_request_wizard_views.xml",
+        "data/credit_review_data.xml",
+        "views/credit_review_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_limit_request_views.xml",
+        "views/res_partner_review_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
@@ -50,6 +57,7 @@
         "demo/credit_demo_documents.xml",
         "demo/credit_demo_dunning.xml",
         "demo/credit_demo_insurance.xml",
+        "demo/credit_demo_reviews.xml",
     ],
     "assets": {
         "web.assets_tests": [

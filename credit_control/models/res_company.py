@@ -48,6 +48,10 @@ class ResCompany(models.Model):
     credit_snapshot_retention_months = fields.Integer(
         string="Snapshot Retention (months)", default=24,
         help="Daily credit snapshots older than this are deleted by the daily job (0: kept forever).")
+    credit_review_user_id = fields.Many2one(
+        "res.users", string="Credit Review Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Who prepares the credit reviews the daily job opens (default: the first credit manager).")
 
     @api.model
     def _credit_bounds(self):
@@ -65,7 +69,8 @@ class ResCompany(models.Model):
     @api.model
     def _credit_record_fields(self):
         return (*super()._credit_record_fields(), "credit_default_grade_id",
-                "credit_dunning_procedure_id", "credit_dunning_fee_product_id", "credit_scorecard_id")
+                "credit_dunning_procedure_id", "credit_dunning_fee_product_id", "credit_scorecard_id",
+                "credit_review_user_id")
 
     def _credit_managers(self):
         """Active internal users of the Credit Manager group who work in this company (not

@@ -20,3 +20,4 @@ class ResConfigSettings(models.TransientModel):
     credit_limit_rule_pct = fields.Float(related="company_id.credit_limit_rule_pct", readonly=False)
     credit_snapshot_retention_months = fields.Integer(
         related="company_id.credit_snapshot_retention_months", readonly=False)
+    credit_review_user_id = fields.Many2one(related="company_id.credit_review_user_id", readonly=False)
