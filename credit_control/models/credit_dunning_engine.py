@@ -158,7 +158,10 @@ class CreditDunningEngine(models.AbstractModel):
               LEFT JOIN credit_dunning_event_line l
                      ON l.move_id = t.move_id AND (l.move_line_id IS NULL OR l.move_line_id = t.line_id)
                     AND l.state IS DISTINCT FROM 'failed'
-             WHERE t.amount_company > 0 AND t.date_due < %(date)s
+             WHERE t.amount_company > 0
+               -- overdue, or as close to its due date as the earliest level (a courtesy
+               -- reminder of -3 days: 3 days before it, or a level on the due date itself)
+               AND t.date_due < %(date)s + GREATEST(0, 1 - (SELECT MIN(days_overdue) FROM credit_dunning_level))
              GROUP BY t.line_id, t.move_id, t.partner_id, t.currency_id, t.amount_residual,
                       t.amount_company, t.date_due, t.instalment_number, t.instalment_count
              ORDER BY t.partner_id, t.date_due, t.move_id, t.line_id
@@ -185,16 +188,19 @@ class CreditDunningEngine(models.AbstractModel):
             ladders = {procedure: procedure._dunning_ladder(company)
                        for procedure in set(procedures.values()) if procedure}
             level_days = {rung.key.id: rung.days_overdue for ladder in ladders.values() for rung in ladder.rungs}
-            overdue = defaultdict(float)
+            # A level's minimum is compared with the customer's overdue amount; a reminder
+            # before the due date, with the amount coming due (the instalments not yet late).
+            overdue, coming = defaultdict(float), defaultdict(float)
             for row in rows:
-                overdue[row["partner_id"]] += row["amount_company"]
+                (overdue if row["days_overdue"] > 0 else coming)[row["partner_id"]] += row["amount_company"]
             groups = {}
             for row in rows:
                 partner_id = row["partner_id"]
                 ladder = ladders.get(procedures[partner_id])
                 rung = ladder and ladder.due(
-                    row["days_overdue"], overdue[partner_id],
-                    done_days=[level_days.get(done_id, -1) for done_id in row["done_level_ids"]],
+                    row["days_overdue"], (overdue if row["days_overdue"] > 0 else coming)[partner_id],
+                    # a level no ladder of this run knows counts as nothing done
+                    done_days=[level_days[done_id] for done_id in row["done_level_ids"] if done_id in level_days],
                     days_since_last=(date - row["last_date"]).days if row["last_date"] else None)
                 if not rung:
                     continue

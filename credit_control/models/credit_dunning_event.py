@@ -75,7 +75,7 @@ class CreditDunningEvent(models.Model):
             rows = [{
                 "invoice": line.display_name,
                 "date_due": line.date_due,
-                "days": line.days_overdue,
+                "days": line.days_overdue if line.days_overdue > 0 else "",  # not late yet: a courtesy reminder
                 "amount": formatLang(lang_env, line.amount_residual, currency_obj=line.currency_id),
             } for line in event.line_ids]
             event.invoice_table = QWeb.with_context(lang=lang)._render(
