@@ -24,6 +24,10 @@ class AccountMove(models.Model):
         "credit.dunning.level", string="Next Dunning Level", compute="_compute_credit_dunning")
     credit_dunning_next_date = fields.Date(string="Next Dunning Date", compute="_compute_credit_dunning")
     credit_dunning_event_count = fields.Integer(compute="_compute_credit_dunning")
+    credit_instalment_ids = fields.One2many(
+        "account.move.line", "move_id", string="Instalments", readonly=True,
+        domain=[("display_type", "=", "payment_term")],
+        help="The receivable lines of the invoice: each is due, and dunned, on its own date.")
 
     @api.depends("credit_dispute_ids.state")
     def _compute_credit_dispute_state(self):
@@ -44,28 +48,39 @@ class AccountMove(models.Model):
             domain.append([("credit_dispute_ids", "=", False)])
         return Domain.OR(domain) if domain else Domain.FALSE
 
-    @api.depends("credit_dunning_line_ids", "invoice_date_due", "payment_state", "partner_id")
+    @api.depends("credit_dunning_line_ids", "line_ids.date_maturity", "line_ids.amount_residual",
+                 "payment_state", "partner_id")
     @api.depends_context("company")
     def _compute_credit_dunning(self):
-        today = fields.Date.context_today(self)
+        """Where the invoice stands, from its instalments (receivable lines): the days its
+        oldest open instalment is late, the highest level it had, and the earliest next step
+        of any open instalment (the ladder of ``dunning_ladder``, as the engine applies it)."""
         for move in self:
             lines = move.sudo().credit_dunning_line_ids.filtered(lambda line: line.state != "failed")
             last = lines.sorted(lambda line: (line.level_id.days_overdue, line.date))[-1:]
             move.credit_dunning_level_id = last.level_id
             move.credit_dunning_date = last.date
             move.credit_dunning_event_count = len(lines.event_id)
-            due = move.invoice_date_due
             open_invoice = (move.move_type == "out_invoice" and move.state == "posted"
                             and not move.currency_id.is_zero(move.amount_residual))
-            move.credit_days_overdue = (today - due).days if open_invoice and due and due < today else 0
-            rung = None
-            if open_invoice and due:
+            instalments = move.credit_instalment_ids.filtered(
+                lambda aml: aml.amount_residual > 0 and aml.date_maturity) if open_invoice else []
+            move.credit_days_overdue = max(
+                [instalment.credit_days_overdue for instalment in instalments], default=0)
+            ladder = None
+            if instalments:
                 procedure = move.commercial_partner_id.with_company(move.company_id)._credit_dunning_procedure()
-                if procedure:
-                    rung = procedure.sudo()._dunning_ladder(move.company_id).next(
-                        [last.level_id.days_overdue] if last else [])
-            move.credit_dunning_next_level_id = rung.key if rung else False
-            move.credit_dunning_next_date = Ladder.next_date(rung, due, last.date) if rung else False
+                ladder = procedure and procedure.sudo()._dunning_ladder(move.company_id)
+            upcoming = []
+            for instalment in instalments if ladder else []:
+                done = instalment._credit_dunning_steps(lines)
+                rung = ladder.next([step.level_id.days_overdue for step in done])
+                if rung:
+                    last_date = max(done.mapped("date"), default=None)
+                    upcoming.append((Ladder.next_date(rung, instalment.date_maturity, last_date), rung.key))
+            next_date, next_level = min(upcoming, key=lambda item: item[0], default=(False, False))
+            move.credit_dunning_next_level_id = next_level
+            move.credit_dunning_next_date = next_date
 
     def action_credit_dispute(self):
         """Open the dispute form of this invoice (reason, amount, note)."""

@@ -21,7 +21,8 @@ ADVISORY_LOCK_SPACE = 20_584_417
 
 @dataclass
 class DunningStep:
-    """What one run does for one customer at one level: the invoices it covers."""
+    """What one run does for one customer at one level: the instalments it covers (one row
+    per receivable line of an invoice, see :meth:`CreditDunningEngine._overdue_instalments`)."""
 
     company: models.BaseModel
     partner: models.BaseModel
@@ -36,10 +37,12 @@ class DunningStep:
 class CreditDunningEngine(models.AbstractModel):
     """The one dunning engine, used by the daily job, a manager's *Run now* and the preview.
 
-    A run has two phases. :meth:`_plan` selects the overdue, undisputed customer invoices of
-    each company in one query, finds the highest level each has reached and not been dunned
-    for, and groups them per customer and level. :meth:`_create_pending_events` records each
-    group as a ``pending`` event whose lines hold the unique (invoice, level) key: nothing is
+    A run has two phases. :meth:`_plan` selects the overdue instalments of the undisputed
+    customer invoices of each company in one query (an invoice on "30 % now, balance in 60
+    days" is late from its first instalment's date), finds the highest level each has reached
+    and not been dunned for, and groups them per customer and level.
+    :meth:`_create_pending_events` records each group as a ``pending`` event whose lines hold
+    the unique (instalment, level) key: nothing is
     sent yet. :meth:`_execute_pending` then completes the pending events a batch at a time:
     the letters of a batch are rendered together, its emails, chatter messages and activities
     created together and queued in the same transaction as the events' ``done`` state, so that
@@ -121,27 +124,47 @@ class CreditDunningEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ planning
     @api.model
-    def _overdue_invoices(self, company, date, partners=None):
-        """Open, posted, undisputed customer invoices of ``company`` past due on ``date``, with
-        the levels already executed for each (one query)."""
+    def _overdue_instalments(self, company, date, partners=None):
+        """The overdue instalments of the open, posted, undisputed customer invoices of
+        ``company`` on ``date``, with the levels already executed for each (one query).
+
+        An instalment is a receivable line of the invoice (``display_type = 'payment_term'``):
+        it is late from its own ``date_maturity``, not from the invoice's due date, which Odoo
+        sets to the *last* instalment's. Each row carries the instalment's number and the
+        invoice's count of instalments, for the letters. A step recorded before dunning went
+        per instalment (no ``move_line_id``) covered every instalment of its invoice.
+        """
         rows = self.env.execute_query_dict(SQL(
             """
-            SELECT am.id AS move_id, am.commercial_partner_id AS partner_id,
-                   am.currency_id, am.amount_residual, am.amount_residual_signed AS amount_company,
-                   am.invoice_date_due AS date_due,
+            SELECT t.line_id, t.move_id, t.partner_id, t.currency_id, t.amount_residual,
+                   t.amount_company, t.date_due, t.instalment_number, t.instalment_count,
                    ARRAY_REMOVE(ARRAY_AGG(l.level_id), NULL) AS done_level_ids,
                    MAX(l.date) AS last_date
-              FROM account_move am
-              LEFT JOIN credit_dunning_event_line l ON l.move_id = am.id
-                                                  AND l.state IS DISTINCT FROM 'failed'
-             WHERE am.company_id = %(company)s AND am.move_type = 'out_invoice'
-               AND am.state = 'posted' AND am.amount_residual > 0
-               AND am.invoice_date_due < %(date)s
-               AND NOT EXISTS (SELECT 1 FROM credit_dispute d
-                               WHERE d.move_id = am.id AND d.state = 'open')
-               AND (%(all)s OR am.commercial_partner_id = ANY(%(partners)s))
-             GROUP BY am.id
-             ORDER BY am.commercial_partner_id, am.invoice_date_due, am.id
+              FROM (SELECT aml.id AS line_id, am.id AS move_id, am.commercial_partner_id AS partner_id,
+                           am.currency_id, aml.amount_residual_currency AS amount_residual,
+                           aml.amount_residual AS amount_company,
+                           COALESCE(aml.date_maturity, aml.date) AS date_due,
+                           ROW_NUMBER() OVER instalments AS instalment_number,
+                           COUNT(*) OVER (PARTITION BY am.id) AS instalment_count
+                      FROM account_move am
+                      JOIN account_move_line aml ON aml.move_id = am.id AND aml.display_type = 'payment_term'
+                     WHERE am.company_id = %(company)s AND am.move_type = 'out_invoice'
+                       AND am.state = 'posted' AND am.amount_residual > 0
+                       AND NOT EXISTS (SELECT 1 FROM credit_dispute d
+                                       WHERE d.move_id = am.id AND d.state = 'open')
+                       AND (%(all)s OR am.commercial_partner_id = ANY(%(partners)s))
+                    WINDOW instalments AS (PARTITION BY am.id ORDER BY aml.date_maturity, aml.id)
+                   ) t
+              LEFT JOIN credit_dunning_event_line l
+                     ON l.move_id = t.move_id AND (l.move_line_id IS NULL OR l.move_line_id = t.line_id)
+                    AND l.state IS DISTINCT FROM 'failed'
+             WHERE t.amount_company > 0
+               -- overdue, or as close to its due date as the earliest level (a courtesy
+               -- reminder of -3 days: 3 days before it, or a level on the due date itself)
+               AND t.date_due < %(date)s + GREATEST(0, 1 - (SELECT MIN(days_overdue) FROM credit_dunning_level))
+             GROUP BY t.line_id, t.move_id, t.partner_id, t.currency_id, t.amount_residual,
+                      t.amount_company, t.date_due, t.instalment_number, t.instalment_count
+             ORDER BY t.partner_id, t.date_due, t.move_id, t.line_id
             """,
             company=company.id, date=date, all=partners is None,
             partners=partners.commercial_partner_id.ids if partners is not None else [],
@@ -156,7 +179,7 @@ class CreditDunningEngine(models.AbstractModel):
         self.env.flush_all()
         steps = []
         for company in companies:
-            rows = self._overdue_invoices(company, date, partners)
+            rows = self._overdue_instalments(company, date, partners)
             if not rows:
                 continue
             customers = self.env["res.partner"].with_company(company).browse(
@@ -165,16 +188,19 @@ class CreditDunningEngine(models.AbstractModel):
             ladders = {procedure: procedure._dunning_ladder(company)
                        for procedure in set(procedures.values()) if procedure}
             level_days = {rung.key.id: rung.days_overdue for ladder in ladders.values() for rung in ladder.rungs}
-            overdue = defaultdict(float)
+            # A level's minimum is compared with the customer's overdue amount; a reminder
+            # before the due date, with the amount coming due (the instalments not yet late).
+            overdue, coming = defaultdict(float), defaultdict(float)
             for row in rows:
-                overdue[row["partner_id"]] += row["amount_company"]
+                (overdue if row["days_overdue"] > 0 else coming)[row["partner_id"]] += row["amount_company"]
             groups = {}
             for row in rows:
                 partner_id = row["partner_id"]
                 ladder = ladders.get(procedures[partner_id])
                 rung = ladder and ladder.due(
-                    row["days_overdue"], overdue[partner_id],
-                    done_days=[level_days.get(done_id, -1) for done_id in row["done_level_ids"]],
+                    row["days_overdue"], (overdue if row["days_overdue"] > 0 else coming)[partner_id],
+                    # a level no ladder of this run knows counts as nothing done
+                    done_days=[level_days[done_id] for done_id in row["done_level_ids"] if done_id in level_days],
                     days_since_last=(date - row["last_date"]).days if row["last_date"] else None)
                 if not rung:
                     continue
@@ -255,17 +281,21 @@ class CreditDunningEngine(models.AbstractModel):
             cr.execute(SQL(
                 """
                 INSERT INTO credit_dunning_event_line
-                       (event_id, state, date, partner_id, company_id, level_id, move_id, date_due,
-                        days_overdue, currency_id, amount_residual, amount_residual_company,
+                       (event_id, state, date, partner_id, company_id, level_id, move_id, move_line_id,
+                        instalment_number, instalment_count, date_due, days_overdue, currency_id,
+                        amount_residual, amount_residual_company,
                         create_uid, write_uid, create_date, write_date)
                 SELECT t.event_id, 'pending', %(date)s, t.partner_id, t.company_id, t.level_id,
-                       t.move_id, t.date_due, t.days_overdue, t.currency_id, t.amount_residual,
+                       t.move_id, t.move_line_id, t.instalment_number, t.instalment_count,
+                       t.date_due, t.days_overdue, t.currency_id, t.amount_residual,
                        t.amount_company, %(uid)s, %(uid)s,
                        now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                   FROM unnest(%(events)s::int[], %(partners)s::int[], %(companies)s::int[],
-                              %(levels)s::int[], %(moves)s::int[], %(dues)s::date[], %(days)s::int[],
+                              %(levels)s::int[], %(moves)s::int[], %(lines)s::int[], %(numbers)s::int[],
+                              %(counts)s::int[], %(dues)s::date[], %(days)s::int[],
                               %(currencies)s::int[], %(residuals)s::numeric[], %(company_amounts)s::numeric[])
-                       AS t(event_id, partner_id, company_id, level_id, move_id, date_due, days_overdue,
+                       AS t(event_id, partner_id, company_id, level_id, move_id, move_line_id,
+                            instalment_number, instalment_count, date_due, days_overdue,
                             currency_id, amount_residual, amount_company)
                 """,
                 date=date, uid=uid,
@@ -274,6 +304,9 @@ class CreditDunningEngine(models.AbstractModel):
                 companies=[step.company.id for _id, step, _row in lines],
                 levels=[step.level.id for _id, step, _row in lines],
                 moves=[row["move_id"] for _id, _step, row in lines],
+                lines=[row["line_id"] for _id, _step, row in lines],
+                numbers=[row["instalment_number"] for _id, _step, row in lines],
+                counts=[row["instalment_count"] for _id, _step, row in lines],
                 dues=[row["date_due"] for _id, _step, row in lines],
                 days=[row["days_overdue"] for _id, _step, row in lines],
                 currencies=[row["currency_id"] for _id, _step, row in lines],
@@ -464,9 +497,9 @@ class CreditDunningEngine(models.AbstractModel):
     # ------------------------------------------------------------------ actions
     @api.model
     def _invoice_summary(self, event):
-        """``INV/1 (1,000.00 $, 35 days), ...`` for messages and activity notes."""
+        """``INV/1 (1,000.00 $, 35 days), INV/2 1/2 (...), ...`` for messages and activity notes."""
         return ", ".join(
-            self.env._("%(invoice)s (%(amount)s, %(days)s days)", invoice=line.move_id.name,
+            self.env._("%(invoice)s (%(amount)s, %(days)s days)", invoice=line.display_name,
                        amount=formatLang(self.env, line.amount_residual, currency_obj=line.currency_id),
                        days=line.days_overdue)
             for line in event.line_ids)

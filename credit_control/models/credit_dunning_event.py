@@ -32,14 +32,14 @@ class CreditDunningEvent(models.Model):
     procedure_id = fields.Many2one("credit.dunning.procedure", readonly=True, ondelete="restrict")
     level_id = fields.Many2one("credit.dunning.level", required=True, readonly=True,
                                ondelete="restrict")
-    line_ids = fields.One2many("credit.dunning.event.line", "event_id", string="Invoices", readonly=True)
+    line_ids = fields.One2many("credit.dunning.event.line", "event_id", string="Instalments", readonly=True)
     invoice_ids = fields.Many2many(
         "account.move", string="Invoice Documents", compute="_compute_invoice_ids")
     currency_id = fields.Many2one(
         "res.currency", string="Company Currency", required=True, readonly=True)
     amount_total = fields.Monetary(
         string="Overdue Amount", readonly=True,
-        help="Sum of the invoices' open amounts in the company currency on the event date.")
+        help="Sum of the overdue instalments' open amounts in the company currency on the event date.")
     channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter"), ("activity", "Activity"),
          ("legal", "Legal hand-over"), ("none", "Record only")], readonly=True)
@@ -52,7 +52,7 @@ class CreditDunningEvent(models.Model):
     user_id = fields.Many2one("res.users", string="Run by", readonly=True, default=lambda self: self.env.user)
     invoice_table = fields.Html(
         compute="_compute_invoice_table", sanitize=False,
-        help="The invoices of the step as a table in the customer's language, for the email templates.")
+        help="The instalments of the step as a table in the customer's language, for the email templates.")
 
     @api.depends("level_id.name", "partner_id.name")
     def _compute_name(self):
@@ -64,18 +64,18 @@ class CreditDunningEvent(models.Model):
         for event in self:
             event.invoice_ids = event.line_ids.move_id
 
-    @api.depends("line_ids", "partner_id.lang")
+    @api.depends("line_ids.display_name", "partner_id.lang")
     def _compute_invoice_table(self):
-        """Render the invoice table of each event in its customer's language; the amounts are
+        """Render the instalment table of each event in its customer's language; the amounts are
         formatted here (the QWeb monetary widget costs more than the rest of the email)."""
         QWeb = self.env["ir.qweb"]
         for event in self:
             lang = event.partner_id.lang or self.env.lang or "en_US"
             lang_env = self.env(context=dict(self.env.context, lang=lang))
             rows = [{
-                "invoice": line.move_id.name,
+                "invoice": line.display_name,
                 "date_due": line.date_due,
-                "days": line.days_overdue,
+                "days": line.days_overdue if line.days_overdue > 0 else "",  # not late yet: a courtesy reminder
                 "amount": formatLang(lang_env, line.amount_residual, currency_obj=line.currency_id),
             } for line in event.line_ids]
             event.invoice_table = QWeb.with_context(lang=lang)._render(

@@ -1,13 +1,19 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .credit_value_bounds import AMOUNT, DAYS, PERCENT, SEQUENCE
+from .credit_value_bounds import AMOUNT, DAYS, MAX_DAYS, PERCENT, SEQUENCE
+
+# A level is due from a year before the due date (a courtesy reminder) to ten years after.
+MAX_DAYS_BEFORE_DUE = 365
+DAYS_FROM_DUE = (-MAX_DAYS_BEFORE_DUE, MAX_DAYS)
 
 
 class CreditDunningLevel(models.Model):
     """One step of a dunning procedure: when it is due and what it does.
 
-    A level is due for an overdue invoice ``days_overdue`` days after its due date. Its actions
+    A level is due for an instalment of an invoice ``days_overdue`` days after its due date;
+    negative days make a courtesy reminder before the due date, never sent for a disputed or
+    paid invoice (the engine only selects open, undisputed ones). Its actions
     are combined freely: an email from a template, a formal letter (PDF) attached to that email
     and to the customer's chatter, an activity (e.g. a call), a legal hand-over, a credit hold
     and a fee.
@@ -28,7 +34,8 @@ class CreditDunningLevel(models.Model):
     name = fields.Char(required=True, translate=True)
     days_overdue = fields.Integer(
         required=True,
-        help="The level is due for an invoice this many days after its due date.")
+        help="The level is due for an instalment this many days after its due date. Negative: "
+        "that many days before it (a courtesy reminder).")
     min_overdue_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         help="The level only applies when the customer's undisputed overdue amount reaches this "
@@ -66,8 +73,9 @@ class CreditDunningLevel(models.Model):
         compute="_compute_channel", help="The main action of the level.")
 
     _days_positive = models.Constraint(
-        "CHECK (days_overdue >= 0 AND min_days_since_previous >= 0 AND min_overdue_amount >= 0)",
-        "Days and amounts of a dunning level cannot be negative.")
+        f"CHECK (days_overdue >= {-MAX_DAYS_BEFORE_DUE} AND min_days_since_previous >= 0 AND min_overdue_amount >= 0)",
+        "A dunning level is due at most a year before the due date; its wait and minimum amount "
+        "cannot be negative.")
     _days_unique = models.Constraint(
         "UNIQUE (procedure_id, days_overdue)",
         "Two levels of one procedure cannot be due on the same day.")
@@ -77,7 +85,7 @@ class CreditDunningLevel(models.Model):
 
     @api.model
     def _credit_bounds(self):
-        return {**super()._credit_bounds(), "sequence": SEQUENCE, "days_overdue": DAYS,
+        return {**super()._credit_bounds(), "sequence": SEQUENCE, "days_overdue": DAYS_FROM_DUE,
                 "min_overdue_amount": AMOUNT, "min_days_since_previous": DAYS,
                 "fee_fixed": AMOUNT, "fee_percent": PERCENT}
 

@@ -1,7 +1,8 @@
 """The dunning ladder rule in plain Python: which level an overdue item gets, and which next.
 
 No ORM here (as mis-builder's engine): the callers hand plain values in — how many days the
-item is late, the customer's overdue amount, the days of the levels already done for it, the
+item is late (negative before its due date: a rung of negative days is a courtesy reminder
+before the due date), the customer's overdue amount, the days of the levels already done for it, the
 days since its last step — so that the daily run, the preview and the invoice form apply one
 rule, whether the item is an invoice or one instalment of it, and the rule is tested without a
 database (``tests/test_dunning_ladder.py``).
@@ -37,7 +38,8 @@ class Ladder:
 
     @staticmethod
     def _highest(done_days):
-        return max(done_days, default=-1)
+        """The days of the highest rung done, or None when none is (rungs may be negative)."""
+        return max(done_days, default=None)
 
     def reached(self, days_overdue, overdue_amount):
         """The highest rung an item ``days_overdue`` days late reaches for a customer owing
@@ -53,7 +55,8 @@ class Ladder:
         last step (``days_since_last`` days ago, None if none) is more recent than the rung
         waits for. None when nothing is due."""
         rung = self.reached(days_overdue, overdue_amount)
-        if rung is None or self._highest(done_days) >= rung.days_overdue:
+        highest = self._highest(done_days)
+        if rung is None or (highest is not None and highest >= rung.days_overdue):
             return None
         if days_since_last is not None and days_since_last < rung.min_days_since_previous:
             return None
@@ -62,11 +65,11 @@ class Ladder:
     def next(self, done_days=()):
         """The first rung above the highest one done for an item (``done_days``), or None."""
         highest = self._highest(done_days)
-        return next((rung for rung in self.rungs if rung.days_overdue > highest), None)
+        return next((rung for rung in self.rungs if highest is None or rung.days_overdue > highest), None)
 
     @staticmethod
     def next_date(rung, date_due, last_date=None):
         """The day ``rung`` falls due for an item due on ``date_due`` whose last step was on
         ``last_date``: its days after the due date, and its wait after the last step."""
-        waited = shift_date(last_date, days=rung.min_days_since_previous) if last_date else date_due
-        return max(shift_date(date_due, days=rung.days_overdue), waited)
+        day = shift_date(date_due, days=rung.days_overdue)
+        return max(day, shift_date(last_date, days=rung.min_days_since_previous)) if last_date else day

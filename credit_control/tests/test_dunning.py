@@ -154,7 +154,8 @@ class TestDunning(CreditCommon):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             self.env["credit.dunning.event.line"].sudo().create({
                 "event_id": pending.id, "level_id": self.reminder.id,
-                "move_id": pending.line_ids.move_id.id, "currency_id": self.currency.id})
+                "move_id": pending.line_ids.move_id.id, "move_line_id": pending.line_ids.move_line_id.id,
+                "currency_id": self.currency.id})
         # The next run resumes: executes the pending step once.
         self.assertEqual(self.run_dunning(day), pending)
         self.assertEqual(pending.state, "done")

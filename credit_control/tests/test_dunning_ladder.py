@@ -12,6 +12,7 @@ from odoo.addons.credit_control.models.dunning_ladder import Ladder, Rung
 REMINDER = Rung("reminder", 7)
 CALL = Rung("call", 30, min_days_since_previous=7)
 DEMAND = Rung("demand", 60, min_overdue_amount=500.0, min_days_since_previous=7)
+COURTESY = Rung("courtesy", -3)
 LEGAL = Rung("legal", 90, min_overdue_amount=500.0, min_days_since_previous=7)
 
 
@@ -46,8 +47,8 @@ class TestDunningLadder(BaseCase):
         self.assertEqual(due(30, 1000.0, done_days=[7], days_since_last=23), CALL)
         # A level done at or above the one reached (e.g. of another procedure) stops it.
         self.assertIsNone(due(35, 1000.0, done_days=[7, 45]))
-        # A level unknown to the ladder counts as nothing done.
-        self.assertEqual(due(8, 1000.0, done_days=[-1]), REMINDER)
+        # Nothing done at all: the rung reached.
+        self.assertEqual(due(8, 1000.0, done_days=[]), REMINDER)
 
     def test_wait_since_previous_step(self):
         due = self.ladder.due
@@ -69,6 +70,19 @@ class TestDunningLadder(BaseCase):
         self.assertEqual(Ladder.next_date(CALL, due_date, date(2026, 1, 8)), date(2026, 1, 31))
         # Dunned late: the next level waits its days after that step.
         self.assertEqual(Ladder.next_date(CALL, due_date, date(2026, 1, 28)), date(2026, 2, 4))
+
+    def test_courtesy_reminder_before_due(self):
+        """A rung of negative days is due before the due date; once done it is not repeated
+        and the ladder goes on after the due date."""
+        ladder = Ladder([REMINDER, COURTESY, CALL], rounding=0.01)
+        self.assertIsNone(ladder.due(-4, 0.0))
+        self.assertEqual(ladder.due(-3, 0.0), COURTESY)
+        self.assertEqual(ladder.due(0, 0.0), COURTESY)
+        self.assertIsNone(ladder.due(-1, 0.0, done_days=[-3], days_since_last=2))
+        self.assertEqual(ladder.due(7, 1000.0, done_days=[-3], days_since_last=10), REMINDER)
+        self.assertEqual(ladder.next(), COURTESY)
+        self.assertEqual(ladder.next([-3]), REMINDER)
+        self.assertEqual(Ladder.next_date(COURTESY, date(2026, 1, 10)), date(2026, 1, 7))
 
     def test_empty_ladder(self):
         empty = Ladder([])

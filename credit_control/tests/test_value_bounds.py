@@ -48,7 +48,7 @@ class TestValueBounds(CreditCommon):
             (self.grade_b, "sequence", 0, 1_000_000, 1),
             (self.grade_b, "color", 0, 11, 1),
             (self.grade_b, "overdue_tolerance_amount", 0.0, 1e12, 0.01),
-            (self.level, "days_overdue", 0, 3650, 1),
+            (self.level, "days_overdue", -365, 3650, 1),
             (self.level, "min_days_since_previous", 0, 3650, 1),
             (self.level, "fee_percent", 0.0, 100.0, 0.01),
             (self.level, "fee_fixed", 0.0, 1e12, 0.01),
@@ -72,7 +72,7 @@ class TestValueBounds(CreditCommon):
             self.assertRefused(self.grade_b, {"review_interval_months": value}, "Review Interval")
         for value in (1e308, float("inf"), float("nan")):
             self.assertRefused(self.grade_b, {"overdue_tolerance_amount": value}, "Overdue Tolerance")
-        with self.assertRaisesRegex(ValidationError, "Days Overdue must be between 0 and 3,650"):
+        with self.assertRaisesRegex(ValidationError, "Days Overdue must be between -365 and 3,650"):
             self.procedure.write({"level_ids": [Command.create({"name": "Far", "days_overdue": 10**9})]})
         with self.assertRaisesRegex(ValidationError, "Maximum Extension"):
             self.make_policy(max_extension_days=10**9)

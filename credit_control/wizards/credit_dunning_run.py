@@ -49,7 +49,7 @@ class CreditDunningRun(models.TransientModel):
             "company_id": step.company.id,
             "partner_id": step.partner.id,
             "level_id": step.level.id,
-            "move_ids": [Command.set([row["move_id"] for row in step.rows])],
+            "move_ids": [Command.set(list({row["move_id"] for row in step.rows}))],
             "max_days_overdue": max(row["days_overdue"] for row in step.rows),
             "currency_id": step.company.currency_id.id,
             "amount": step.amount,
