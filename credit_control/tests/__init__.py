@@ -13,3 +13,4 @@ from . import test_reports_demo
 from . import test_bench_smoke
 from . import test_confirmation_guard
 from . import test_value_bounds
+from . import test_letter_pdf
