@@ -16,6 +16,7 @@
         "data/mail_activity_type_data.xml",
         "data/credit_dunning_mail_template_data.xml",
         "data/credit_dunning_data.xml",
+        "reports/credit_letter_layout.xml",
         "reports/credit_dunning_letter.xml",
         "data/credit_insurance_data.xml",
         "data/credit_scorecard_data.xml",

@@ -22,3 +22,4 @@ from . import test_rating
 from . import test_limit_request
 from . import test_credit_review
 from . import test_review_ui
+from . import test_letter_pdf
