@@ -28,3 +28,13 @@ from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
+from . import credit_partner_change
+from . import res_partner_bank
+from . import res_partner_monitoring
+from . import credit_warning_rule
+from . import credit_warning
+from . import credit_monitoring_engine
+from . import credit_grade_probation
+from . import res_partner_probation
+from . import credit_probation_engine
+from . import sale_order_monitoring

@@ -15,3 +15,4 @@ class ResConfigSettings(models.TransientModel):
     credit_dunning_fee_mode = fields.Selection(related="company_id.credit_dunning_fee_mode", readonly=False)
     credit_dunning_fee_product_id = fields.Many2one(
         related="company_id.credit_dunning_fee_product_id", readonly=False)
+    credit_probation_mode = fields.Selection(related="company_id.credit_probation_mode", readonly=False)

@@ -13,3 +13,8 @@ from . import test_reports_demo
 from . import test_bench_smoke
 from . import test_confirmation_guard
 from . import test_value_bounds
+from . import test_partner_change
+from . import test_credit_warning
+from . import test_probation
+from . import test_concentration
+from . import test_ui_monitoring
