@@ -21,6 +21,8 @@
         "data/credit_insurance_data.xml",
         "data/credit_scorecard_data.xml",
         "data/credit_snapshot_data.xml",
+        "data/credit_warning_data.xml",
+        "data/credit_probation_data.xml",
         "views/credit_grade_views.xml",
         "views/credit_audit_log_views.xml",
         "views/credit_release_request_views.xml",
@@ -42,6 +44,7 @@
         "views/account_move_insurance_views.xml",
         "wizards/credit_aging_wizard_views.xml",
         "wizards/credit_insurance_report_wizard_views.xml",
+        "wizards/credit_concentration_wizard_views.xml",
         "views/credit_dunning_procedure_views.xml",
         "views/credit_dunning_event_views.xml",
         "views/credit_dispute_views.xml",
@@ -51,6 +54,12 @@
         "views/credit_partner_snapshot_views.xml",
         "views/credit_scorecard_views.xml",
         "views/credit_rating_views.xml",
+        "views/credit_partner_change_views.xml",
+        "views/credit_warning_views.xml",
+        "views/credit_warning_rule_views.xml",
+        "views/res_partner_monitoring_views.xml",
+        "views/credit_probation_views.xml",
+        "views/sale_order_monitoring_views.xml",
         "views/credit_menus.xml",
     ],
     "demo": [
@@ -59,6 +68,7 @@
         "demo/credit_demo_dunning.xml",
         "demo/credit_demo_insurance.xml",
         "demo/credit_demo_reviews.xml",
+        "demo/credit_demo_monitoring.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -40,3 +40,13 @@ from . import credit_partner_snapshot
 from . import res_partner_rating
 from . import res_partner_limit_request
 from . import res_partner_review
+from . import credit_partner_change
+from . import res_partner_bank
+from . import res_partner_monitoring
+from . import credit_warning_rule
+from . import credit_warning
+from . import credit_monitoring_engine
+from . import credit_grade_probation
+from . import res_partner_probation
+from . import credit_probation_engine
+from . import sale_order_monitoring

@@ -58,6 +58,15 @@ class ResCompany(models.Model):
         return {**super()._credit_bounds(), "credit_limit_rule_pct": PERCENT,
                 "credit_snapshot_retention_months": MONTHS}
 
+    credit_probation_mode = fields.Selection(
+        [("propose", "Propose to the credit managers"), ("apply", "Apply automatically")],
+        string="Probation Steps", default="propose", required=True,
+        help="Whether the daily job applies the step-ups of customers in probation or proposes them "
+        "to the credit managers (step-downs are always applied).")
+    credit_monitoring_date = fields.Date(
+        string="Credit Warnings Detected on", readonly=True,
+        help="Last day the daily job detected the credit warnings of this company.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:

@@ -21,3 +21,4 @@ class ResConfigSettings(models.TransientModel):
     credit_snapshot_retention_months = fields.Integer(
         related="company_id.credit_snapshot_retention_months", readonly=False)
     credit_review_user_id = fields.Many2one(related="company_id.credit_review_user_id", readonly=False)
+    credit_probation_mode = fields.Selection(related="company_id.credit_probation_mode", readonly=False)

@@ -184,6 +184,7 @@ class ResPartner(models.Model):
         """Write an audit row for each managed value that changed (context cannot skip it);
         ``old`` holds each partner's values before the write (empty when creating)."""
         log = self.env["credit.audit.log"]
+        reason, document = self._credit_audit_origin()
         rows = []
         for partner in self:
             before_values = old[partner.id]
@@ -197,9 +198,23 @@ class ResPartner(models.Model):
                 rows.append(log._row(
                     event, partner, self.env.company,
                     old=self._credit_audit_value(before), new=self._credit_audit_value(after),
-                    reason=partner.sudo().credit_hold_reason if fname == "credit_hold" else None))
+                    reason=reason or (partner.sudo().credit_hold_reason if fname == "credit_hold" else None),
+                    document=document))
         if rows:
             log._log_rows(rows)
+
+    def _credit_audit_origin(self):
+        """``(reason, document)`` the server code making a change gives its audit rows through
+        the context (``credit_audit_reason``, ``credit_audit_document`` as ``(model, id)``):
+        e.g. the credit warning whose rule cut the limit. Text and a link only, never a right:
+        a document is kept only if it is a record of a model listed here that exists."""
+        reason = self.env.context.get("credit_audit_reason")
+        origin = self.env.context.get("credit_audit_document")
+        document = None
+        if isinstance(origin, (tuple, list)) and len(origin) == 2 and origin[0] in ("credit.warning",) \
+                and isinstance(origin[1], int):
+            document = self.env[origin[0]].sudo().browse(origin[1]).exists() or None
+        return (str(reason) if reason else None), document
 
     @staticmethod
     def _credit_audit_value(value):

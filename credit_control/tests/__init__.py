@@ -23,3 +23,8 @@ from . import test_limit_request
 from . import test_credit_review
 from . import test_review_ui
 from . import test_letter_pdf
+from . import test_partner_change
+from . import test_credit_warning
+from . import test_probation
+from . import test_concentration
+from . import test_ui_monitoring

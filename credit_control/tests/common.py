@@ -119,6 +119,16 @@ class CreditCommon(AccountTestInvoicingCommon):
             values["pricelist_id"] = pricelist.id
         return env["sale.order"].with_company(company).create(values)
 
+    def queries(self, func, *args, **kwargs):
+        """``(result, [SQL of each query])`` of ``func(*args, **kwargs)``, pending writes
+        flushed before and after."""
+        self.env.flush_all()
+        with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
+            result = func(*args, **kwargs)
+            self.env.flush_all()
+            self.env["ir.config_parameter"].sudo().get_param("credit_control.nothing")  # at least one log
+        return result, [record.getMessage() for record in logs.records if "query:" in record.getMessage()]
+
     def figures(self, partner, company=None):
         company = company or self.company
         return self.env["credit.exposure.engine"]._compute_figures(partner, company)[
