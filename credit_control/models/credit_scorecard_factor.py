@@ -27,6 +27,7 @@ class CreditScorecardFactor(models.Model):
         help="Relative weight of the factor in the score: the score is the weighted average of "
         "the points of the factors measured for the customer.")
     band_ids = fields.One2many("credit.scorecard.band", "factor_id", string="Bands", copy=True)
+    band_summary = fields.Char(string="Bands Summary", compute="_compute_band_summary")
 
     _weight_range = models.Constraint("CHECK (weight >= 0 AND weight <= 100)",
                                       "A factor's weight is between 0 and 100.")
@@ -48,6 +49,11 @@ class CreditScorecardFactor(models.Model):
         for factor in self:
             label = labels.get(factor.factor, "")
             factor.display_name = f"{label} ({factor.agency_id.name})" if factor.agency_id else label
+
+    @api.depends("band_ids.value_from", "band_ids.points")
+    def _compute_band_summary(self):
+        for factor in self:
+            factor.band_summary = " · ".join(factor.band_ids.sorted("value_from").mapped("display_name"))
 
     def _band_table(self):
         """The bands as ``([lower bounds], [points])``, sorted by lower bound."""

@@ -17,3 +17,4 @@ from . import test_behaviour
 from . import test_snapshot
 from . import test_scorecard
 from . import test_rating
+from . import test_rating_ui
