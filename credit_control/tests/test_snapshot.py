@@ -61,6 +61,17 @@ class TestSnapshot(CreditCommon):
         self.assertEqual(self.late.credit_snapshot_overdue, 800.0)
         self.assertEqual(self.late.credit_snapshot_overdue_days, 70)
 
+    def test_two_companies_each_own_row_and_fields(self):
+        company_2 = self.setup_other_company(name="Snapshot Co 2")["company"]
+        self.good.with_company(company_2).credit_limit = 99.0
+        self.make_invoice(self.good, 40.0, company=company_2)
+        self.Snapshot._snapshot(self.company | company_2, partners=self.good)
+        rows = self.Snapshot.search([("partner_id", "=", self.good.id)])
+        self.assertEqual(sorted((r.company_id.id, r.exposure, r.credit_limit) for r in rows),
+                         sorted([(self.company.id, 500.0, 5000.0), (company_2.id, 40.0, 99.0)]))
+        self.assertEqual(self.good.with_company(company_2).credit_snapshot_exposure, 40.0)
+        self.assertEqual(self.good.with_company(self.company).credit_snapshot_exposure, 500.0)
+
     def test_highest_exposure_of_the_year(self):
         self.Snapshot._snapshot(self.company, date=date(2026, 6, 1), partners=self.late)
         self.Snapshot._snapshot(self.company, date=date(2025, 6, 1), partners=self.late)  # over a year ago
@@ -114,9 +125,30 @@ class TestSnapshot(CreditCommon):
         self.assertEqual(row.exposure, 500.0)
         with self.assertRaises(UserError):
             row.sudo(False).write({"exposure": 1.0})
+        # Nor the customer's last-snapshot fields, whatever the user's rights on customers.
+        for user in (self.credit_manager, self.salesman):
+            with self.assertRaises(AccessError):
+                self.good.with_user(user).write({"credit_score": 100})
         with self.assertRaises(AccessError):
+            self.good.with_user(self.salesman).write({"credit_revenue": 1e9})
+        controller = self.make_user("cc_controller", "credit_control.group_credit_user,base.group_partner_manager")
+        self.good.with_user(controller).write({"credit_revenue": 1e6, "credit_financials_date": TODAY})
+        self.assertEqual(self.good.credit_revenue, 1e6)
+        with self.assertRaises(UserError):
             self.env["credit.partner.snapshot"].with_user(self.credit_manager).create(
                 {"partner_id": self.good.id, "company_id": self.company.id, "date": TODAY})
+
+    def test_trend_and_score_now(self):
+        self.Snapshot._snapshot(self.company, date=date(2026, 6, 1), partners=self.good)
+        self.good.with_user(self.credit_user).action_credit_snapshot_now()
+        self.assertEqual(self.good.credit_snapshot_count, 2)
+        action = self.good.with_user(self.credit_user).action_credit_trend()
+        self.assertEqual(action["res_model"], "credit.partner.snapshot")
+        self.assertEqual(action["views"][0][1], "graph")
+        trend = self.Snapshot.with_user(self.credit_user).search(action["domain"], order="date")
+        self.assertEqual(trend.mapped("date"), [date(2026, 6, 1), TODAY])
+        with self.assertRaises(AccessError):
+            self.good.with_user(self.salesman).action_credit_snapshot_now()
 
     def test_query_count_does_not_grow_with_customers(self):
         def count(partners):
