@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.credit_control.models.credit_partner_snapshot import SNAPSHOT_COLUMNS
+
 from .common import CreditCommon
 
 
@@ -54,7 +56,18 @@ class TestCreditReview(CreditCommon):
             "grade_id": self.grade_b.id, "credit_limit": 1000.0, "receivable": 900.0,
             "draft_invoices": 0.0, "uninvoiced_orders": 0.0, "exposure": 900.0, "overdue_amount": 900.0,
             "oldest_overdue_days": 16, "figures_date": date(2026, 3, 2), "currency_id": self.currency.id,
-            "proposed_grade_id": self.grade_b.id, "proposed_limit": 1000.0}])
+            "has_score": True}])
+        # The frozen values are the day's credit snapshot, score and suggestions included, and
+        # the proposal starts from the suggestion.
+        self.env["credit.partner.snapshot"]._snapshot(self.company, date=date(2026, 3, 2), partners=self.customer)
+        snapshot = self.env["credit.partner.snapshot"].search([("partner_id", "=", self.customer.id)])
+        for column in SNAPSHOT_COLUMNS:
+            with self.subTest(column=column):
+                self.assertEqual(review[column], snapshot[column])
+        self.assertTrue(review.suggested_grade_id)
+        self.assertEqual(review.score_breakdown_html, snapshot.score_breakdown_html)
+        self.assertEqual((review.proposed_grade_id, review.proposed_limit),
+                         (review.suggested_grade_id, review.suggested_limit))
         self.assertEqual(review.activity_ids.user_id, self.credit_user)
         self.assertEqual(review.activity_ids.date_deadline, date(2026, 3, 16))
         self.assertFalse(self.reviews(later))
