@@ -164,6 +164,28 @@ class TestCreditReview(CreditCommon):
                 self.env.ref("credit_control.ir_cron_credit_end_temporary_limits").method_direct_trigger()
         self.assertEqual(self.customer.credit_limit, 2000.0)
 
+    def test_daily_job_queries_do_not_grow_with_customers(self):
+        def run_for(count, offset):
+            for i in range(count):
+                partner = self.make_customer(f"Due {offset + i}", limit=1000.0, grade=self.grade_b)
+                self.make_invoice(partner, 100.0 + i, invoice_date=date(2026, 1, 15), due_date=date(2026, 2, 14))
+                partner.credit_review_date = date(2026, 3, 1)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            # One batch of the job (which commits in between, out of a test's reach).
+            Review = self.env["credit.review"].sudo()
+            due = Review._due_partners(self.company, date(2026, 3, 2))
+            Review._open_reviews(self.env["res.partner"].browse(list(due)), self.company, "schedule", due)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        self.open_due_reviews()  # the class's customer, and warm caches
+        few, many = run_for(2, 0), run_for(8, 2)
+        self.assertEqual(self.env["credit.review"].search_count([("partner_id.name", "=like", "Due %")]), 10)
+        self.assertGreater(few, 10)
+        self.assertLessEqual(many, few + 2, "the job's queries grow with the number of customers")
+
 
 @tagged("post_install", "-at_install")
 class TestCreditReviewDemo(CreditCommon):
