@@ -57,6 +57,7 @@
         "demo/credit_demo_documents.xml",
         "demo/credit_demo_dunning.xml",
         "demo/credit_demo_insurance.xml",
+        "demo/credit_demo_ratings.xml",
         "demo/credit_demo_reviews.xml",
     ],
     "assets": {

@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -69,7 +69,8 @@ class TestScorecard(CreditCommon):
         # Grade B (min 65) is the best the score reaches; sales 1,400 × 20 % = 280 → 200.
         self.assertEqual(row.suggested_grade_id, self.env.ref("credit_control.credit_grade_b"))
         self.assertEqual(row.suggested_limit, 200.0)
-        self.assertEqual((self.payer.credit_score, self.payer.credit_suggested_grade_id, self.payer.credit_suggested_limit),
+        payer = self.payer
+        self.assertEqual((payer.credit_score, payer.credit_suggested_grade_id, payer.credit_suggested_limit),
                          (69, row.suggested_grade_id, 200.0))
         # The latest rating of the agency counts: 85 → 100 points. (2500 + 3000 + 2000) / 100.
         Rating = self.env["credit.rating"]
@@ -107,7 +108,8 @@ class TestScorecard(CreditCommon):
             Command.create({"factor": "years_in_business", "weight": 10, "band_ids": [
                 Command.create({"value_from": 0, "points": 0}), Command.create({"value_from": 5, "points": 100})]}),
             Command.create({"factor": "revenue", "weight": 10, "band_ids": [
-                Command.create({"value_from": 0, "points": 0}), Command.create({"value_from": 1000000, "points": 100})]}),
+                Command.create({"value_from": 0, "points": 0}),
+                Command.create({"value_from": 1000000, "points": 100})]}),
         ]})
         self.payer.write({"credit_established_on": "2020-06-30", "credit_revenue": 1200000.0,
                           "credit_financials_currency_id": self.other_currency.id})
@@ -130,7 +132,7 @@ class TestScorecard(CreditCommon):
         with self.assertRaises(ValidationError):
             self.scorecard.factor_ids[0].weight = -1
         # Credit users do not see scorecards.
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.scorecard.with_user(self.credit_user).read(["name"])
         # The default scorecard scores every factor of the shipped data.
         default = self.env.ref("credit_control.credit_scorecard_default")

@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -105,7 +105,7 @@ class TestSnapshot(CreditCommon):
         self.company.credit_snapshot_retention_months = 0
         self.Snapshot._prune()
         self.assertEqual(len(self.Snapshot.search([("partner_id", "=", self.good.id)])), 2)
-        with self.assertRaisesRegex(Exception, "between"):
+        with self.assertRaisesRegex(ValidationError, "between"):
             self.company.credit_snapshot_retention_months = 100000
 
     def test_users_only_read(self):
@@ -114,7 +114,7 @@ class TestSnapshot(CreditCommon):
         self.assertEqual(row.exposure, 500.0)
         with self.assertRaises(UserError):
             row.sudo(False).write({"exposure": 1.0})
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.env["credit.partner.snapshot"].with_user(self.credit_manager).create(
                 {"partner_id": self.good.id, "company_id": self.company.id, "date": TODAY})
 
