@@ -154,6 +154,17 @@ class TestLimitRequest(CreditCommon):
             self.end_temporary_limits()  # idempotent
             self.assertEqual(len(self.audit()), before + 2)
 
+    def test_stale_temporary_request_and_cancel_rights(self):
+        request = self.request(self.salesman, 3000.0, limit_type="temporary", date_end="2026-03-05")
+        with freeze_time("2026-03-06"), self.assertRaisesRegex(UserError, "can no longer be approved"):
+            request.with_user(self.credit_manager).action_approve()
+        with self.assertRaisesRegex(AccessError, "requester or a credit manager"):
+            request.with_user(self.credit_user).action_cancel()
+        request.with_user(self.credit_manager).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertFalse(request.activity_ids)
+        self.assertEqual(self.customer.credit_limit, 1000.0)
+
     def test_temporary_limit_changed_meanwhile_is_kept(self):
         request = self.request(self.salesman, 3000.0, limit_type="temporary", date_end="2026-03-10")
         request.with_user(self.credit_manager).action_approve()
