@@ -88,7 +88,7 @@ class CreditReview(models.Model):
 
     # The controller's proposal
     proposed_grade_id = fields.Many2one(
-        "credit.grade", tracking=True,
+        "credit.grade", tracking=True, check_company=True,
         domain="[('company_id', 'in', [company_id, False])]")
     proposed_limit = fields.Monetary(tracking=True)
     proposed_review_date = fields.Date(

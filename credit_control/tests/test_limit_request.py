@@ -109,6 +109,9 @@ class TestLimitRequest(CreditCommon):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, message):
                 Request._request(self.customer, self.company, values.pop("requested_limit"),
                                  values.pop("reason"), **values)
+        other = self.make_customer("Other Customer", limit=500.0)
+        with self.assertRaisesRegex(UserError, "is not a quotation of"):
+            Request._request(self.customer, self.company, 2000.0, "x", order=self.make_order(other, 100.0))
         self.assertFalse(self.env["credit.limit.request"].search([("partner_id", "=", self.customer.id)]))
 
     def test_from_blocked_quotation(self):
