@@ -156,6 +156,12 @@ class CreditPartnerSnapshot(models.Model):
     @api.model
     def _snapshot_batch(self, company, date, partners):
         """Compute and write the snapshot rows of ``partners`` (commercial partners) in ``company``."""
+        self._write_rows(company, date, partners.ids, self._snapshot_values(company, date, partners))
+
+    @api.model
+    def _snapshot_values(self, company, date, partners):
+        """The snapshot values of ``partners`` (commercial partners) in ``company`` on ``date``,
+        one dict per partner in their order: what the job writes and a credit review freezes."""
         figures = self.env["credit.exposure.engine"]._compute_figures(partners, company, date=date)
         behaviour = self.env["credit.behaviour.engine"]._compute_behaviour(partners, company, date=date)
         grades = {partner.id: partner.credit_grade_id.id for partner in partners.with_company(company)}
@@ -170,7 +176,7 @@ class CreditPartnerSnapshot(models.Model):
         scores = self.env["credit.scorecard"]._score_customers(company, partners, rows, date)
         for partner, values in zip(partners, rows, strict=True):
             values.update(scores.get(partner.id, {}))
-        self._write_rows(company, date, partners.ids, rows)
+        return rows
 
     @api.model
     def _write_rows(self, company, date, partner_ids, rows):

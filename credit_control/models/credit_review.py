@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, formatLang, plaintext2html
 
+from .credit_partner_snapshot import SNAPSHOT_COLUMNS
 from .credit_value_bounds import AMOUNT, DATES, shift_date
 
 # Days a controller has to propose once a review is opened: its deadline (and its activity's).
@@ -56,7 +57,8 @@ class CreditReview(models.Model):
         help=f"When the proposal is expected: {REVIEW_DAYS} days after the review was opened.")
     color = fields.Integer(compute="_compute_color")
 
-    # Frozen at creation (see _credit_review_values)
+    # Frozen at creation (see _credit_review_values): the columns of a credit snapshot
+    figures_date = fields.Date(string="Figures as of", readonly=True)
     grade_id = fields.Many2one("credit.grade", string="Grade at Review", readonly=True)
     credit_limit = fields.Monetary(string="Limit at Review", readonly=True)
     receivable = fields.Monetary(readonly=True)
@@ -65,11 +67,28 @@ class CreditReview(models.Model):
     exposure = fields.Monetary(string="Total Exposure", readonly=True)
     overdue_amount = fields.Monetary(string="Overdue", readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
-    figures_date = fields.Date(string="Figures as of", readonly=True)
+    avg_days_to_pay = fields.Float(string="Average Days to Pay", readonly=True, digits=(16, 1))
+    avg_days_late = fields.Float(string="Average Days Late", readonly=True, digits=(16, 1))
+    on_time_share = fields.Float(string="Paid on Time (%)", readonly=True, digits=(16, 1))
+    dso = fields.Float(string="DSO (days)", readonly=True, digits=(16, 1))
+    invoices_paid_count = fields.Integer(string="Invoices Paid (12 months)", readonly=True)
+    highest_exposure = fields.Monetary(string="Highest Exposure (12 months)", readonly=True)
+    dunning_steps = fields.Integer(string="Dunning Steps (12 months)", readonly=True)
+    dunning_level = fields.Integer(string="Dunning Level Reached", readonly=True)
+    disputes = fields.Integer(string="Disputes (12 months)", readonly=True)
+    sales_12m = fields.Monetary(string="Sales (12 months)", readonly=True)
+    score = fields.Integer(readonly=True)
+    score_breakdown = fields.Json(string="Score Breakdown Data", readonly=True)
+    score_breakdown_html = fields.Html(
+        string="Score Breakdown", compute="_compute_score_breakdown_html", sanitize=False)
+    suggested_grade_id = fields.Many2one("credit.grade", readonly=True)
+    suggested_limit = fields.Monetary(readonly=True)
+    has_score = fields.Boolean(
+        readonly=True, help="A scorecard scored the customer when the review opened.")
 
     # The controller's proposal
     proposed_grade_id = fields.Many2one(
-        "credit.grade", tracking=True,
+        "credit.grade", tracking=True, check_company=True,
         domain="[('company_id', 'in', [company_id, False])]")
     proposed_limit = fields.Monetary(tracking=True)
     proposed_review_date = fields.Date(
@@ -128,6 +147,14 @@ class CreditReview(models.Model):
             late = review.state in ("draft", "proposed") and review.date_deadline and review.date_deadline < today
             review.color = 1 if late else 0
 
+    @api.depends("score_breakdown")
+    def _compute_score_breakdown_html(self):
+        """The frozen breakdown, rendered as the snapshot renders its own."""
+        Snapshot = self.env["credit.partner.snapshot"]
+        for review in self:
+            review.score_breakdown_html = Snapshot.new(
+                {"score_breakdown": review.score_breakdown}).score_breakdown_html
+
     @api.depends("proposed_limit", "credit_limit", "currency_id")
     def _compute_limit_raised(self):
         for review in self:
@@ -159,7 +186,13 @@ class CreditReview(models.Model):
                     "These fields of a credit review cannot be changed: %s", ", ".join(sorted(forbidden))))
             if any(review.state != "draft" for review in self):
                 raise UserError(self.env._("Only a review still to be reviewed can change its proposal."))
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("user_id"):
+            # The review's to-do follows its new responsible.
+            activity_type = self.env.ref("credit_control.mail_activity_credit_review")
+            self.filtered(lambda r: r.state == "draft").sudo().activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type).write({"user_id": vals["user_id"]})
+        return result
 
     # ------------------------------------------------------------------ actions
     def action_propose(self):
@@ -216,24 +249,16 @@ class CreditReview(models.Model):
     @api.model
     def _credit_review_values(self, partners, company, date):
         """``{partner id: values}`` frozen on a new review of each of ``partners`` (commercial
-        partners) in ``company``: grade, limit and the exposure engine's figures, all computed
-        in one query. Extensions add the figures they bring (payment behaviour, score)."""
-        figures = self.env["credit.exposure.engine"]._compute_figures(partners, company, date=date)
-        grades = {p.id: p.credit_grade_id.id for p in partners.with_company(company).sudo()}
+        partners) in ``company``: what the daily credit snapshot records (exposure and payment
+        behaviour figures, grade, limit, score, breakdown and suggestions), computed set-based
+        by the same method."""
+        # Figures need every invoice and order; only numbers are kept on the review.
+        rows = self.env["credit.partner.snapshot"].sudo()._snapshot_values(company, date, partners)
         result = {}
-        for partner in partners:
-            values = figures[(partner.id, company.id)]
-            result[partner.id] = {
-                "grade_id": grades[partner.id],
-                "credit_limit": values["credit_limit"],
-                "receivable": values["receivable"],
-                "draft_invoices": values["draft_invoices"],
-                "uninvoiced_orders": values["uninvoiced_orders"],
-                "exposure": values["exposure"],
-                "overdue_amount": values["overdue_amount"],
-                "oldest_overdue_days": values["oldest_overdue_days"],
-                "figures_date": date,
-            }
+        for partner, row in zip(partners, rows, strict=True):
+            values = {column: row.get(column) for column in SNAPSHOT_COLUMNS}
+            values.update(figures_date=date, has_score="score" in row)
+            result[partner.id] = values
         return result
 
     @api.model
@@ -253,14 +278,21 @@ class CreditReview(models.Model):
                 "partner_id": partner.id, "company_id": company.id, "currency_id": company.currency_id.id,
                 "origin": origin, "user_id": responsible.id, "date_due": due,
                 "date_deadline": shift_date(max(due, today), days=REVIEW_DAYS),
-                "proposed_grade_id": frozen[partner.id]["grade_id"],
-                "proposed_limit": frozen[partner.id]["credit_limit"],
                 **frozen[partner.id],
+                **self._default_proposal(frozen[partner.id]),
             })
         # Opened by the server (job or the customer's button, both checked): closed to users' creates.
         reviews = self.sudo().with_context(mail_create_nolog=True, mail_notrack=True).create(vals_list)
         reviews._schedule_responsible_activities()
         return reviews.with_env(self.env)
+
+    @api.model
+    def _default_proposal(self, values):
+        """The proposal a review starts from: the scorecard's suggestion where there is one,
+        else the customer's grade and limit."""
+        return {"proposed_grade_id": values["suggested_grade_id"] or values["grade_id"],
+                "proposed_limit": values["credit_limit"] if values["suggested_limit"] is None
+                else values["suggested_limit"]}
 
     def _schedule_responsible_activities(self):
         activity_type = self.env.ref("credit_control.mail_activity_credit_review")

@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.credit_control.models.credit_partner_snapshot import SNAPSHOT_COLUMNS
+
 from .common import CreditCommon
 
 
@@ -54,7 +56,18 @@ class TestCreditReview(CreditCommon):
             "grade_id": self.grade_b.id, "credit_limit": 1000.0, "receivable": 900.0,
             "draft_invoices": 0.0, "uninvoiced_orders": 0.0, "exposure": 900.0, "overdue_amount": 900.0,
             "oldest_overdue_days": 16, "figures_date": date(2026, 3, 2), "currency_id": self.currency.id,
-            "proposed_grade_id": self.grade_b.id, "proposed_limit": 1000.0}])
+            "has_score": True}])
+        # The frozen values are the day's credit snapshot, score and suggestions included, and
+        # the proposal starts from the suggestion.
+        self.env["credit.partner.snapshot"]._snapshot(self.company, date=date(2026, 3, 2), partners=self.customer)
+        snapshot = self.env["credit.partner.snapshot"].search([("partner_id", "=", self.customer.id)])
+        for column in SNAPSHOT_COLUMNS:
+            with self.subTest(column=column):
+                self.assertEqual(review[column], snapshot[column])
+        self.assertTrue(review.suggested_grade_id)
+        self.assertEqual(review.score_breakdown_html, snapshot.score_breakdown_html)
+        self.assertEqual((review.proposed_grade_id, review.proposed_limit),
+                         (review.suggested_grade_id, review.suggested_limit))
         self.assertEqual(review.activity_ids.user_id, self.credit_user)
         self.assertEqual(review.activity_ids.date_deadline, date(2026, 3, 16))
         self.assertFalse(self.reviews(later))
@@ -115,7 +128,9 @@ class TestCreditReview(CreditCommon):
     def test_rights_and_guarded_fields(self):
         review = self.env["credit.review"].sudo()._open_reviews(self.customer, self.company, "manual")
         review = review.with_user(self.credit_user)
-        review.write({"proposed_limit": 1200.0})
+        self.assertEqual(review.activity_ids.user_id, self.credit_user)
+        review.write({"proposed_limit": 1200.0, "user_id": self.credit_manager_2.id})
+        self.assertEqual(review.activity_ids.user_id, self.credit_manager_2)  # the to-do follows
         for vals in ({"state": "approved"}, {"exposure": 0.0}, {"decided_by_id": self.credit_user.id},
                      {"proposed_by_id": self.credit_manager_2.id}):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
@@ -150,6 +165,28 @@ class TestCreditReview(CreditCommon):
             with self.enter_registry_test_mode():
                 self.env.ref("credit_control.ir_cron_credit_end_temporary_limits").method_direct_trigger()
         self.assertEqual(self.customer.credit_limit, 2000.0)
+
+    def test_daily_job_queries_do_not_grow_with_customers(self):
+        def run_for(count, offset):
+            for i in range(count):
+                partner = self.make_customer(f"Due {offset + i}", limit=1000.0, grade=self.grade_b)
+                self.make_invoice(partner, 100.0 + i, invoice_date=date(2026, 1, 15), due_date=date(2026, 2, 14))
+                partner.credit_review_date = date(2026, 3, 1)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            # One batch of the job (which commits in between, out of a test's reach).
+            Review = self.env["credit.review"].sudo()
+            due = Review._due_partners(self.company, date(2026, 3, 2))
+            Review._open_reviews(self.env["res.partner"].browse(list(due)), self.company, "schedule", due)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        self.open_due_reviews()  # the class's customer, and warm caches
+        few, many = run_for(2, 0), run_for(8, 2)
+        self.assertEqual(self.env["credit.review"].search_count([("partner_id.name", "=like", "Due %")]), 10)
+        self.assertGreater(few, 10)
+        self.assertLessEqual(many, few + 2, "the job's queries grow with the number of customers")
 
 
 @tagged("post_install", "-at_install")

@@ -35,6 +35,8 @@ class TestCreditReviewUi(HttpCase):
 
     def test_controller_proposes_manager_approves(self):
         self.assertEqual(self.review.exposure, 900.0)
+        self.assertTrue(self.review.has_score)
+        self.assertEqual(self.review.proposed_grade_id, self.review.suggested_grade_id)
         self.start_tour("/odoo/action-credit_control.credit_review_action",
                         "credit_control_review_propose_tour", login=self.controller.login)
         self.assertEqual(self.review.state, "proposed")
@@ -44,5 +46,6 @@ class TestCreditReviewUi(HttpCase):
                         "credit_control_review_approve_tour", login=self.manager.login)
         self.assertEqual(self.review.state, "approved")
         self.assertEqual(self.customer.credit_limit, 2000.0)
+        self.assertEqual(self.customer.credit_grade_id, self.review.suggested_grade_id)
         self.assertEqual(self.env["credit.audit.log"].search(
             [("partner_id", "=", self.customer.id)], limit=1).event_type, "review_approved")

@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 
-// A credit controller opens a due review from the kanban, sees the frozen figures and the
-// proposal prefilled from the customer's grade and limit, raises the limit and proposes.
+// A credit controller opens a due review from the kanban, sees the frozen figures, the score
+// and the suggested grade, and proposes a higher limit than the suggestion.
 registry.category("web_tour.tours").add("credit_control_review_propose_tour", {
     steps: () => [
         {
@@ -18,8 +18,12 @@ registry.category("web_tour.tours").add("credit_control_review_propose_tour", {
             trigger: ".o_field_widget[name='credit_limit']:contains(1,000.00)",
         },
         {
-            content: "The proposal starts from the current grade",
-            trigger: ".o_field_widget[name='proposed_grade_id'] input:value(TRB - Tour Review B)",
+            content: "The score frozen at the review is shown with its breakdown",
+            trigger: ".o_field_widget[name='score_breakdown_html'] table.o_credit_score_breakdown td:contains(Average days late)",
+        },
+        {
+            content: "So is the suggested grade, from which the proposal starts",
+            trigger: ".o_field_widget[name='suggested_grade_id']:contains( - )",
         },
         {
             content: "Propose a higher limit",
