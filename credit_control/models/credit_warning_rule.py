@@ -11,8 +11,8 @@ DETECTED_SIGNALS = [
     ("identity_change", "Identity changes"),
     ("cover_reduced", "Insurer cover reduced, refused or withdrawn"),
     ("cover_expiring", "Insurer cover expiring"),
-    ("exposure", "Exposure above the limit share"),
-    ("concentration", "Concentration of the receivable"),
+    ("exposure", "Exposure close to or above the limit"),
+    ("concentration", "Concentration on one customer"),
 ]
 MANUAL_SIGNALS = [
     ("manual_ownership", "Ownership or management change"),

@@ -273,6 +273,27 @@ class TestCreditWarning(CreditCommon):
         other_user = self.make_user("other_cc", "credit_control.group_credit_user", company=other)
         self.assertFalse(self.env["credit.warning"].with_user(other_user).search([]))
 
+    def test_quotation_shows_open_warnings_as_information(self):
+        self.rule("exposure", 80.0, severity="high")
+        self.make_invoice(self.customer, 900.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        warning = self.detect("2026-06-02")
+        order = self.make_order(self.customer, 10.0, user=self.salesman)
+        self.assertEqual(order.with_user(self.salesman).credit_warning_info,
+                         "Open credit warnings: Exposure close to or above the limit (High)")
+        warning.close_reason = "Known, temporary"
+        warning.action_close()
+        order.invalidate_recordset(["credit_warning_info"])
+        self.assertFalse(order.with_user(self.salesman).credit_warning_info)
+
+    def test_manager_runs_detection_now(self):
+        self.rule("exposure", 80.0)
+        self.make_invoice(self.customer, 900.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        with freeze_time("2026-06-02"):
+            action = self.Rule.with_user(self.credit_manager).action_detect_now()
+            self.assertIn("1 new warnings", action["params"]["message"])
+            action = self.Rule.with_user(self.credit_manager).action_detect_now()
+            self.assertIn("0 new warnings", action["params"]["message"])
+
     # ------------------------------------------------------------------ job
     def test_query_count_independent_of_customers(self):
         """Detection costs the same queries for 3 or 9 new customers with signals, the
