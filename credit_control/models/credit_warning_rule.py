@@ -1,5 +1,7 @@
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .credit_value_bounds import DAYS, PERCENT, SEQUENCE
 
@@ -133,7 +135,15 @@ class CreditWarningRule(models.Model):
         does every company); reruns add nothing while the conditions hold."""
         if not self.env.user.has_group("credit_control.group_credit_manager"):
             raise AccessError(self.env._("Only a credit manager can run the warning detection."))
-        new = self.env["credit.monitoring.engine"]._detect(self.env.company, fields.Date.context_today(self))
+        try:
+            with self.env.cr.savepoint():
+                new = self.env["credit.monitoring.engine"]._detect(
+                    self.env.company, fields.Date.context_today(self))
+        except psycopg2.errors.UniqueViolation as error:
+            # The daily job opened the same episodes in a parallel transaction (unique index).
+            raise UserError(self.env._(
+                "The daily job is detecting the warnings of this company right now: try again in a "
+                "moment.")) from error
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "info", "sticky": False, "title": self.env._("Credit warnings"),
             "message": self.env._("%(count)s new warnings.", count=len(new)),

@@ -294,6 +294,20 @@ class TestCreditWarning(CreditCommon):
             action = self.Rule.with_user(self.credit_manager).action_detect_now()
             self.assertIn("0 new warnings", action["params"]["message"])
 
+    def test_demo_warnings(self):
+        if not self.env.ref("credit_control.demo_partner_xinghe", raise_if_not_found=False):
+            self.skipTest("database installed without demo data")
+        main = self.env.ref("base.main_company")
+        warnings = self.env["credit.warning"].sudo().search([("company_id", "=", main.id)])
+        found = {(w.partner_id, w.signal_type) for w in warnings}
+        self.assertIn((self.env.ref("credit_control.demo_partner_yuanjing"), "bank_change"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_hengtong"), "cover_reduced"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_meida"), "manual_news"), found)
+        xinghe = self.env.ref("credit_control.demo_partner_xinghe").sudo().with_company(main)
+        self.assertRecordValues(xinghe, [{"credit_probation": True, "credit_limit": 20000.0,
+                                          "credit_target_limit": 60000.0}])
+        self.assertIn("0 of 3 invoices", xinghe.credit_probation_progress)
+
     # ------------------------------------------------------------------ job
     def test_query_count_independent_of_customers(self):
         """Detection costs the same queries for 3 or 9 new customers with signals, the
