@@ -5,6 +5,8 @@ from . import credit_audit_log
 from . import credit_check_lock
 from . import credit_exposure_engine
 from . import credit_release_request
+from . import credit_limit_request
+from . import credit_review
 from . import credit_checked_document
 from . import res_company
 from . import res_config_settings
@@ -28,6 +30,16 @@ from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
+from . import credit_behaviour_engine
+from . import credit_rating_agency
+from . import credit_rating
+from . import credit_scorecard
+from . import credit_scorecard_factor
+from . import credit_scorecard_band
+from . import credit_partner_snapshot
+from . import res_partner_rating
+from . import res_partner_limit_request
+from . import res_partner_review
 from . import credit_partner_change
 from . import res_partner_bank
 from . import res_partner_monitoring

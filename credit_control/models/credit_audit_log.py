@@ -3,8 +3,8 @@ from odoo.exceptions import UserError
 
 
 class CreditAuditLog(models.Model):
-    """Append-only record of every credit decision: limit, grade and hold changes and
-    release requests and decisions.
+    """Append-only record of every credit decision: limit, grade and hold changes, release
+    and limit requests and their decisions, the end of temporary limits and credit reviews.
 
     Chatter tracking can be switched off by a caller's context; this log cannot: it is written
     with sudo by the server code that makes the change, users have no write or unlink access
@@ -31,6 +31,13 @@ class CreditAuditLog(models.Model):
             ("release_refused", "Release refused"),
             ("release_used", "Release used"),
             ("release_cancelled", "Release cancelled"),
+            ("limit_request", "Limit requested"),
+            ("limit_request_approved", "Limit request approved"),
+            ("limit_request_refused", "Limit request refused"),
+            ("limit_temporary_end", "Temporary limit ended"),
+            ("review_proposed", "Review proposed"),
+            ("review_approved", "Review approved"),
+            ("review_refused", "Review refused"),
         ],
         string="Decision", required=True, readonly=True)
     old_value = fields.Char(readonly=True)

@@ -30,8 +30,8 @@ class CreditGrade(models.Model):
         help="The maximum limit and the overdue tolerance are in this company currency.")
     min_score = fields.Integer(
         string="Minimum Score", tracking=True,
-        help="Lowest credit score of the grade's customers. No score is computed yet: until the "
-        "credit scoring comes, no grade is suggested from it.")
+        help="Lowest credit score (0-100, from the scorecard) of the grade's customers: the "
+        "suggested grade of a customer is the grade with the highest minimum score its score reaches.")
     max_credit_limit = fields.Monetary(
         string="Maximum Credit Limit", tracking=True,
         help="Highest credit limit a customer of this grade may be given (company currency). "

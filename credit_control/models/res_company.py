@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_value_bounds import MONTHS, PERCENT
+
 
 class ResCompany(models.Model):
     _name = "res.company"
@@ -30,6 +32,31 @@ class ResCompany(models.Model):
     credit_dunning_fee_product_id = fields.Many2one(
         "product.product", string="Dunning Fee Product",
         help="Product of dunning fee lines (default: the module's Dunning Fee service).")
+    credit_scorecard_id = fields.Many2one(
+        "credit.scorecard", domain="[('company_id', 'in', [id, False])]",
+        help="How the daily job scores the company's customers (default: the first active scorecard "
+        "of the company or shared).")
+    credit_limit_rule = fields.Selection(
+        [("none", "No suggested limit"), ("sales", "Share of the last 12 months' sales"),
+         ("revenue", "Share of the declared revenue")],
+        string="Suggested Limit Rule", default="sales", required=True,
+        help="How the suggested credit limit is computed. It is never above the suggested grade's "
+        "maximum limit, nor above the insurance cover when the insurance policy caps limits.")
+    credit_limit_rule_pct = fields.Float(
+        string="Suggested Limit Share (%)", default=20.0,
+        help="Share of the sales or of the revenue given as suggested credit limit.")
+    credit_snapshot_retention_months = fields.Integer(
+        string="Snapshot Retention (months)", default=24,
+        help="Daily credit snapshots older than this are deleted by the daily job (0: kept forever).")
+    credit_review_user_id = fields.Many2one(
+        "res.users", string="Credit Review Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Who prepares the credit reviews the daily job opens (default: the first credit manager).")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "credit_limit_rule_pct": PERCENT,
+                "credit_snapshot_retention_months": MONTHS}
 
     credit_probation_mode = fields.Selection(
         [("propose", "Propose to the credit managers"), ("apply", "Apply automatically")],
@@ -51,7 +78,8 @@ class ResCompany(models.Model):
     @api.model
     def _credit_record_fields(self):
         return (*super()._credit_record_fields(), "credit_default_grade_id",
-                "credit_dunning_procedure_id", "credit_dunning_fee_product_id")
+                "credit_dunning_procedure_id", "credit_dunning_fee_product_id", "credit_scorecard_id",
+                "credit_review_user_id")
 
     def _credit_managers(self):
         """Active internal users of the Credit Manager group who work in this company (not

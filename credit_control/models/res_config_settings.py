@@ -15,4 +15,10 @@ class ResConfigSettings(models.TransientModel):
     credit_dunning_fee_mode = fields.Selection(related="company_id.credit_dunning_fee_mode", readonly=False)
     credit_dunning_fee_product_id = fields.Many2one(
         related="company_id.credit_dunning_fee_product_id", readonly=False)
+    credit_scorecard_id = fields.Many2one(related="company_id.credit_scorecard_id", readonly=False)
+    credit_limit_rule = fields.Selection(related="company_id.credit_limit_rule", readonly=False)
+    credit_limit_rule_pct = fields.Float(related="company_id.credit_limit_rule_pct", readonly=False)
+    credit_snapshot_retention_months = fields.Integer(
+        related="company_id.credit_snapshot_retention_months", readonly=False)
+    credit_review_user_id = fields.Many2one(related="company_id.credit_review_user_id", readonly=False)
     credit_probation_mode = fields.Selection(related="company_id.credit_probation_mode", readonly=False)

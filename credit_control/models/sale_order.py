@@ -147,6 +147,18 @@ class SaleOrder(models.Model):
                                         summary=summary, note=plaintext2html(error))
         return held
 
+    def action_credit_limit_request(self):
+        """Ask for a higher credit limit of the blocked quotation's customer (the form opens
+        with the limit the order needs)."""
+        self.ensure_one()
+        self.check_access("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_control.credit_limit_request_wizard_action")
+        action["context"] = {
+            "default_partner_id": self.partner_id.commercial_partner_id.id,
+            "default_company_id": self.company_id.id, "default_order_id": self.id}
+        return action
+
     def action_confirm(self):
         if len(self) > 1:
             # One at a time, so that each order's check counts the ones confirmed before it.

@@ -13,6 +13,13 @@ from . import test_reports_demo
 from . import test_bench_smoke
 from . import test_confirmation_guard
 from . import test_value_bounds
+from . import test_behaviour
+from . import test_snapshot
+from . import test_scorecard
+from . import test_rating
+from . import test_limit_request
+from . import test_credit_review
+from . import test_review_ui
 from . import test_partner_change
 from . import test_credit_warning
 from . import test_probation

@@ -40,3 +40,18 @@ class TestReportsDemo(TransactionCase):
         vandijk = self.env.ref("credit_control.demo_partner_vandijk")
         reasons = self.env["credit.exposure.engine"]._check(vandijk, self.main, 1.0, lock=False)
         self.assertIn("insurance_max_extension", [code for code, _message in reasons])
+
+    def test_every_demo_customer_scored(self):
+        partners = self.env["res.partner"].search([("id", "in", [
+            self.env.ref(f"credit_control.demo_partner_{name}").id for name in (
+                "huana", "hengtong", "meida", "yuanjing", "lvyuan", "mueller", "dupont", "vandijk",
+                "nordic", "pacific", "lonestar")])]).with_company(self.main)
+        snapshots = self.env["credit.partner.snapshot"].search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", self.main.id)])
+        self.assertEqual(snapshots.partner_id, partners)
+        for partner in partners:
+            self.assertTrue(partner.credit_snapshot_date, partner.name)
+            self.assertTrue(partner.credit_suggested_grade_id, partner.name)
+            self.assertGreater(partner.credit_score, 0, partner.name)
+        huana = self.env.ref("credit_control.demo_partner_huana").with_company(self.main)
+        self.assertIn("External rating (Credit Bureau)", huana.credit_score_breakdown_html)

@@ -5,5 +5,6 @@ from . import credit_insurance_report_wizard
 from . import credit_insurance_report_line
 from . import credit_dunning_run
 from . import credit_dunning_run_line
+from . import credit_limit_request_wizard
 from . import credit_concentration_wizard
 from . import credit_concentration_line
