@@ -15,6 +15,9 @@ DETECTED_SIGNALS = [
     ("cover_expiring", "Insurer cover expiring"),
     ("exposure", "Exposure close to or above the limit"),
     ("concentration", "Concentration on one customer"),
+    ("score_drop", "Score dropped"),
+    ("score_low", "Score under a threshold"),
+    ("payment_cycle", "Payment cycle lengthening"),
 ]
 MANUAL_SIGNALS = [
     ("manual_ownership", "Ownership or management change"),
@@ -30,7 +33,8 @@ THRESHOLD_UNITS = {
     "overdue": ("days", DAYS), "dunning_legal": ("none", (0, 0)), "bank_change": ("count", (1, 1000)),
     "identity_change": ("count", (1, 1000)), "cover_reduced": ("none", (0, 0)),
     "cover_expiring": ("days", DAYS), "exposure": ("percent", (0.0, 1000.0)),
-    "concentration": ("percent", PERCENT),
+    "concentration": ("percent", PERCENT), "score_drop": ("points", (1, 100)),
+    "score_low": ("points", (1, 100)), "payment_cycle": ("days", (1, DAYS[1])),
 }
 
 
@@ -57,13 +61,15 @@ class CreditWarningRule(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     signal_type = fields.Selection(SIGNALS, required=True, tracking=True)
     threshold_unit = fields.Selection(
-        [("none", "None"), ("days", "Days"), ("count", "Changes"), ("percent", "%")],
+        [("none", "None"), ("days", "Days"), ("count", "Changes"), ("percent", "%"), ("points", "Points")],
         compute="_compute_threshold_unit")
     threshold = fields.Float(
         tracking=True, digits=(16, 2),
         help="Overdue: days beyond the grade's tolerance. Bank or identity changes: minimum "
         "number of changes within the window. Cover expiring: days before the expiry. Exposure: "
-        "percentage of the credit limit. Concentration: percentage of the company's total exposure.")
+        "percentage of the credit limit. Concentration: percentage of the company's total exposure. "
+        "Score dropped: points lost within the window. Score under a threshold: the lowest score "
+        "tolerated. Payment cycle: days the average days late or the DSO grew within the window.")
     window_days = fields.Integer(
         string="Window (days)", default=30, tracking=True,
         help="Look-back period of the change signals and of the insurer's decisions.")
@@ -73,6 +79,9 @@ class CreditWarningRule(models.Model):
         string="Activity for", required=True, default="manager", tracking=True,
         help="Who gets an activity on a new warning (the salesperson falls back on the credit "
         "managers when the customer has none).")
+    action_review = fields.Boolean(
+        string="Open a Credit Review", tracking=True,
+        help="Open a credit review of the customer (or link its open one) with the warning.")
     action_hold = fields.Boolean(
         string="Put on Credit Hold", tracking=True,
         help="Put the customer on credit hold, with the warning as the reason.")

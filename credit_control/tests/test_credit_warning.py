@@ -303,6 +303,7 @@ class TestCreditWarning(CreditCommon):
         self.assertIn((self.env.ref("credit_control.demo_partner_yuanjing"), "bank_change"), found)
         self.assertIn((self.env.ref("credit_control.demo_partner_hengtong"), "cover_reduced"), found)
         self.assertIn((self.env.ref("credit_control.demo_partner_meida"), "manual_news"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_hengtong"), "payment_cycle"), found)
         xinghe = self.env.ref("credit_control.demo_partner_xinghe").sudo().with_company(main)
         self.assertRecordValues(xinghe, [{"credit_probation": True, "credit_limit": 20000.0,
                                           "credit_target_limit": 60000.0}])
