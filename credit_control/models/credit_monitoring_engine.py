@@ -13,8 +13,8 @@ class CreditMonitoringEngine(models.AbstractModel):
 
     Per company, each signal is computed for all its customers at once: the credit figures in
     one statement of the exposure engine, each other signal in one query (changes, dunning
-    flag, insurer decisions), so the number of queries does not grow with the number of
-    customers. A finding opens a warning unless the same rule already has one open for the
+    flag, insurer decisions, snapshot trends), so the number of queries does not grow with the
+    number of customers. A finding opens a warning unless the same rule already has one open for the
     customer (an *episode*); the open warnings whose condition no longer holds are closed as
     episodes, so that the signal coming back later is a new warning.
 

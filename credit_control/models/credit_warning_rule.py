@@ -44,8 +44,10 @@ class CreditWarningRule(models.Model):
     The threshold means, per signal: days beyond the grade's overdue tolerance (overdue), the
     minimum number of changes within the window (bank and identity changes), days before the
     cover expires (cover expiring), exposure as a percentage of the limit (exposure), the
-    customer's share of the company's total exposure in percent (concentration). The window
-    is the look-back period of the change signals and of the insurer's decisions.
+    customer's share of the company's total exposure in percent (concentration), points lost
+    (score dropped), the lowest score tolerated (score under a threshold), days the average
+    days late or the DSO grew (payment cycle). The window is the look-back period of the change
+    signals, of the insurer's decisions and of the snapshot trends.
     """
 
     _name = "credit.warning.rule"
