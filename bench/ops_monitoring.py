@@ -1,6 +1,7 @@
 """Operation group: monitoring (ours only) — the daily warning detection over every customer
-with the default rules (each run rolled back, so each finds the same warnings), the
-concentration XLSX, and the staged-limit job."""
+with the default rules (each run rolled back, so each finds the same warnings), the same
+detection rerun the same day (nothing new: the steady state), the concentration XLSX, and the
+staged-limit job."""
 from datetime import date
 
 
@@ -11,10 +12,14 @@ def measure(worker, side):
         env = worker.env(cr)
         available = "credit.monitoring.engine" in env and "credit.concentration.wizard" in env
     if not available:
-        for name in ("warning detection", "concentration XLSX", "staged limits"):
+        for name in ("warning detection", "warning detection: rerun the same day", "concentration XLSX",
+                     "staged limits"):
             worker.unavailable(name, "credit.monitoring.engine is not in this build")
         return
     worker.measure("warning detection", _detect, check=_detect_check)
+    # The same day again: every episode is open, nothing is created (the steady state).
+    worker.measure("warning detection: rerun the same day", _detect, setup=lambda env: _detect(env, None),
+                   check=_detect_check)
     worker.measure("concentration XLSX", _concentration, check=_concentration_check, runs=min(worker.args.runs, 3))
     worker.measure("staged limits", _probation, check=lambda env, value: {"steps": len(value)})
 

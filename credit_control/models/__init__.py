@@ -50,3 +50,4 @@ from . import credit_grade_probation
 from . import res_partner_probation
 from . import credit_probation_engine
 from . import sale_order_monitoring
+from . import credit_review_warning

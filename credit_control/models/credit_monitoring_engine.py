@@ -13,8 +13,8 @@ class CreditMonitoringEngine(models.AbstractModel):
 
     Per company, each signal is computed for all its customers at once: the credit figures in
     one statement of the exposure engine, each other signal in one query (changes, dunning
-    flag, insurer decisions), so the number of queries does not grow with the number of
-    customers. A finding opens a warning unless the same rule already has one open for the
+    flag, insurer decisions, snapshot trends), so the number of queries does not grow with the
+    number of customers. A finding opens a warning unless the same rule already has one open for the
     customer (an *episode*); the open warnings whose condition no longer holds are closed as
     episodes, so that the signal coming back later is a new warning.
 
@@ -231,6 +231,54 @@ class CreditMonitoringEngine(models.AbstractModel):
             result[rule] = found
         return result
 
+    def _signal_score_drop(self, rules, data):
+        """The score fell by at least the rule's threshold (points) against the customer's
+        snapshot of the window's start (its latest one at least that old)."""
+        result = {}
+        for rule in rules:
+            found = {}
+            for pid, (current, past) in data.snapshot_trend(rule.window_days).items():
+                if current["score"] is None or not past or past["score"] is None:
+                    continue
+                drop = past["score"] - current["score"]
+                if drop >= rule.threshold:
+                    found[pid] = self._values(drop, rule.threshold, "points", self.env._(
+                        "Score %(score)s, down %(drop)s points from %(past)s on %(date)s.",
+                        score=current["score"], drop=drop, past=past["score"], date=past["date"]))
+            result[rule] = found
+        return result
+
+    def _signal_score_low(self, rules, data):
+        """The latest score is under the rule's threshold."""
+        result = {}
+        for rule in rules:
+            result[rule] = {
+                pid: self._values(current["score"], rule.threshold, "points", self.env._(
+                    "Score %(score)s, under %(threshold)s.", score=current["score"], threshold=rule.threshold))
+                for pid, (current, _past) in data.snapshot_trend(0).items()
+                if current["score"] is not None and current["score"] < rule.threshold}
+        return result
+
+    def _signal_payment_cycle(self, rules, data):
+        """Average days late or DSO up by at least the rule's threshold (days) against the
+        customer's snapshot of the window's start."""
+        result = {}
+        for rule in rules:
+            found = {}
+            for pid, (current, past) in data.snapshot_trend(rule.window_days).items():
+                if not past:
+                    continue
+                increases = {key: (current[key] or 0.0) - (past[key] or 0.0) for key in ("avg_days_late", "dso")}
+                key = max(increases, key=increases.get)
+                if increases[key] >= rule.threshold:
+                    found[pid] = self._values(round(increases[key], 1), rule.threshold, "days", self.env._(
+                        "Average days late %(late)s (was %(past_late)s), DSO %(dso)s (was %(past_dso)s) "
+                        "against %(date)s.", late=round(current["avg_days_late"] or 0.0, 1),
+                        past_late=round(past["avg_days_late"] or 0.0, 1), dso=round(current["dso"] or 0.0, 1),
+                        past_dso=round(past["dso"] or 0.0, 1), date=past["date"]))
+            result[rule] = found
+        return result
+
     @api.model
     def _values(self, measured, threshold, unit, details):
         return {"measured_value": measured, "threshold_value": threshold, "value_unit": unit,
@@ -260,6 +308,31 @@ class CreditMonitoringEngine(models.AbstractModel):
                     OR COALESCE((p.credit_hold ->> %(key)s)::boolean, FALSE))
             """, receivable=engine._receivable_line_condition(), company=company.id, key=key))
         return [pid for (pid,) in rows if pid]
+
+    @api.model
+    def _snapshot_trend(self, company, date, window_days):
+        """``{partner_id: (current, past)}`` from the daily credit snapshots, one query: each
+        customer's latest snapshot of the last week (current) and its latest one at least
+        ``window_days`` before ``date`` (past, or None), as dicts of score, average days late,
+        DSO and date."""
+        self.env["credit.partner.snapshot"].flush_model()
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT cur.partner_id, cur.score, cur.avg_days_late, cur.dso, cur.date,
+                   old.score, old.avg_days_late, old.dso, old.date
+              FROM (SELECT DISTINCT ON (partner_id) partner_id, score, avg_days_late, dso, date
+                      FROM credit_partner_snapshot
+                     WHERE company_id = %(company)s AND date <= %(date)s AND date > %(recent)s
+                     ORDER BY partner_id, date DESC) cur
+              LEFT JOIN LATERAL (
+                   SELECT s.score, s.avg_days_late, s.dso, s.date FROM credit_partner_snapshot s
+                    WHERE s.partner_id = cur.partner_id AND s.company_id = %(company)s AND s.date <= %(past)s
+                    ORDER BY s.date DESC LIMIT 1) old ON %(with_past)s
+            """, company=company.id, date=date, recent=shift_date(date, days=-7),
+            past=shift_date(date, days=-window_days), with_past=bool(window_days)))
+        keys = ("score", "avg_days_late", "dso", "date")
+        return {row[0]: (dict(zip(keys, row[1:5], strict=True)),
+                         dict(zip(keys, row[5:9], strict=True)) if row[8] else None) for row in rows}
 
     @api.model
     def _concentration(self, company, date, figures=None):
@@ -316,6 +389,10 @@ class _Data:
 
     def policy(self):
         return self._memo("policy", lambda: self.env["credit.insurance.policy"]._find(self.company, self.date))
+
+    def snapshot_trend(self, window_days):
+        return self._memo(("trend", window_days), lambda: self.engine._snapshot_trend(
+            self.company, self.date, window_days))
 
     def decisions(self, partners):
         """``{partner_id: [decisions in force on the date, latest first]}`` under the policy."""

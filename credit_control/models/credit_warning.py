@@ -11,7 +11,7 @@ STATES = [("new", "New"), ("acknowledged", "Acknowledged"), ("closed", "Closed")
 SERVER_FIELDS = frozenset({
     "state", "acknowledged_by_id", "acknowledged_date", "closed_by_id", "closed_date", "episode_open",
     "cleared_date", "measured_value", "threshold_value", "value_unit", "rule_id", "action_note",
-    "partner_id", "company_id", "signal_type", "date", "details"})
+    "partner_id", "company_id", "signal_type", "date", "details", "review_id"})
 
 
 class CreditWarning(models.Model):
@@ -49,7 +49,7 @@ class CreditWarning(models.Model):
     measured_value = fields.Float(digits=(16, 2), readonly=True)
     threshold_value = fields.Float(string="Threshold", digits=(16, 2), readonly=True)
     value_unit = fields.Selection(
-        [("amount", "Amount"), ("percent", "%"), ("days", "Days"), ("count", "Changes")],
+        [("amount", "Amount"), ("percent", "%"), ("days", "Days"), ("count", "Changes"), ("points", "Points")],
         readonly=True)
     details = fields.Text(readonly=True, help="What was measured, in words.")
     note = fields.Html(help="What the user knows about the signal (source, facts).")
@@ -66,6 +66,8 @@ class CreditWarning(models.Model):
         "for this customer until it clears.")
     cleared_date = fields.Date(string="Condition Cleared", readonly=True)
     action_note = fields.Text(string="Automatic Actions", readonly=True)
+    review_id = fields.Many2one("credit.review", string="Credit Review", readonly=True, check_company=True,
+                                index="btree_not_null")
 
     _episode_unique = models.UniqueIndex(
         "(rule_id, partner_id, company_id) WHERE episode_open",
@@ -148,6 +150,15 @@ class CreditWarning(models.Model):
         self.sudo().activity_feedback(["credit_control.mail_activity_credit_warning"])
         return True
 
+    def action_open_review(self):
+        """Open a credit review of the customer with this warning (or its open one)."""
+        self.ensure_one()
+        self._check_credit_user()
+        if not self.review_id:
+            self.sudo()._link_reviews()
+        return {"type": "ir.actions.act_window", "res_model": "credit.review", "res_id": self.review_id.id,
+                "view_mode": "form", "target": "current"}
+
     def action_open_partner(self):
         self.ensure_one()
         return {"type": "ir.actions.act_window", "res_model": "res.partner", "res_id": self.partner_id.id,
@@ -174,9 +185,12 @@ class CreditWarning(models.Model):
         credit hold and limit cut through the partner's audited write (audit row naming the
         warning, chatter tracking), and a note of what was done on the warning."""
         self._schedule_rule_activities()
+        self.filtered(lambda w: w.rule_id.action_review)._link_reviews()
         for warning in self:
             rule = warning.rule_id
             done = []
+            if rule.action_review and warning.review_id:
+                done.append(self.env._("Credit review %(review)s opened.", review=warning.review_id.display_name))
             if rule.action_hold:
                 done += warning._action_hold()
             if rule.limit_action != "none":
@@ -184,6 +198,26 @@ class CreditWarning(models.Model):
             if done:
                 warning.action_note = "\n".join(done)
                 warning.message_post(body=Markup("<br/>").join(done), subtype_xmlid="mail.mt_note")
+
+    def _link_reviews(self):
+        """Link each warning to its customer's open credit review in its company, opening one
+        (figures frozen) for the customers without: one search and one opening per company."""
+        Review = self.env["credit.review"].sudo()
+        for company, warnings in self.grouped("company_id").items():
+            partners = warnings.partner_id
+            reviews = {review.partner_id: review for review in Review.search([
+                ("partner_id", "in", partners.ids), ("company_id", "=", company.id),
+                ("state", "in", ("draft", "proposed"))])}
+            missing = partners.filtered(lambda p, found=reviews: p not in found)
+            if missing:
+                reviews.update({review.partner_id: review for review in Review._open_reviews(
+                    missing, company, "warning")})
+            for warning in warnings:
+                warning.review_id = reviews[warning.partner_id]
+                reviews[warning.partner_id].message_post(
+                    body=self.env._("Opened from credit warning %(warning)s: %(details)s",
+                                    warning=warning.display_name, details=warning.details or ""),
+                    subtype_xmlid="mail.mt_note")
 
     def _audited_partner(self):
         """The customer in the warning's company, writing as the server with the warning

@@ -1,5 +1,7 @@
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .credit_value_bounds import DAYS, PERCENT, SEQUENCE
 
@@ -11,8 +13,11 @@ DETECTED_SIGNALS = [
     ("identity_change", "Identity changes"),
     ("cover_reduced", "Insurer cover reduced, refused or withdrawn"),
     ("cover_expiring", "Insurer cover expiring"),
-    ("exposure", "Exposure above the limit share"),
-    ("concentration", "Concentration of the receivable"),
+    ("exposure", "Exposure close to or above the limit"),
+    ("concentration", "Concentration on one customer"),
+    ("score_drop", "Score dropped"),
+    ("score_low", "Score under a threshold"),
+    ("payment_cycle", "Payment cycle lengthening"),
 ]
 MANUAL_SIGNALS = [
     ("manual_ownership", "Ownership or management change"),
@@ -28,7 +33,8 @@ THRESHOLD_UNITS = {
     "overdue": ("days", DAYS), "dunning_legal": ("none", (0, 0)), "bank_change": ("count", (1, 1000)),
     "identity_change": ("count", (1, 1000)), "cover_reduced": ("none", (0, 0)),
     "cover_expiring": ("days", DAYS), "exposure": ("percent", (0.0, 1000.0)),
-    "concentration": ("percent", PERCENT),
+    "concentration": ("percent", PERCENT), "score_drop": ("points", (1, 100)),
+    "score_low": ("points", (1, 100)), "payment_cycle": ("days", (1, DAYS[1])),
 }
 
 
@@ -38,8 +44,10 @@ class CreditWarningRule(models.Model):
     The threshold means, per signal: days beyond the grade's overdue tolerance (overdue), the
     minimum number of changes within the window (bank and identity changes), days before the
     cover expires (cover expiring), exposure as a percentage of the limit (exposure), the
-    customer's share of the company's total exposure in percent (concentration). The window
-    is the look-back period of the change signals and of the insurer's decisions.
+    customer's share of the company's total exposure in percent (concentration), points lost
+    (score dropped), the lowest score tolerated (score under a threshold), days the average
+    days late or the DSO grew (payment cycle). The window is the look-back period of the change
+    signals, of the insurer's decisions and of the snapshot trends.
     """
 
     _name = "credit.warning.rule"
@@ -55,13 +63,15 @@ class CreditWarningRule(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     signal_type = fields.Selection(SIGNALS, required=True, tracking=True)
     threshold_unit = fields.Selection(
-        [("none", "None"), ("days", "Days"), ("count", "Changes"), ("percent", "%")],
+        [("none", "None"), ("days", "Days"), ("count", "Changes"), ("percent", "%"), ("points", "Points")],
         compute="_compute_threshold_unit")
     threshold = fields.Float(
         tracking=True, digits=(16, 2),
         help="Overdue: days beyond the grade's tolerance. Bank or identity changes: minimum "
         "number of changes within the window. Cover expiring: days before the expiry. Exposure: "
-        "percentage of the credit limit. Concentration: percentage of the company's total exposure.")
+        "percentage of the credit limit. Concentration: percentage of the company's total exposure. "
+        "Score dropped: points lost within the window. Score under a threshold: the lowest score "
+        "tolerated. Payment cycle: days the average days late or the DSO grew within the window.")
     window_days = fields.Integer(
         string="Window (days)", default=30, tracking=True,
         help="Look-back period of the change signals and of the insurer's decisions.")
@@ -71,6 +81,9 @@ class CreditWarningRule(models.Model):
         string="Activity for", required=True, default="manager", tracking=True,
         help="Who gets an activity on a new warning (the salesperson falls back on the credit "
         "managers when the customer has none).")
+    action_review = fields.Boolean(
+        string="Open a Credit Review", tracking=True,
+        help="Open a credit review of the customer (or link its open one) with the warning.")
     action_hold = fields.Boolean(
         string="Put on Credit Hold", tracking=True,
         help="Put the customer on credit hold, with the warning as the reason.")
@@ -133,7 +146,15 @@ class CreditWarningRule(models.Model):
         does every company); reruns add nothing while the conditions hold."""
         if not self.env.user.has_group("credit_control.group_credit_manager"):
             raise AccessError(self.env._("Only a credit manager can run the warning detection."))
-        new = self.env["credit.monitoring.engine"]._detect(self.env.company, fields.Date.context_today(self))
+        try:
+            with self.env.cr.savepoint():
+                new = self.env["credit.monitoring.engine"]._detect(
+                    self.env.company, fields.Date.context_today(self))
+        except psycopg2.errors.UniqueViolation as error:
+            # The daily job opened the same episodes in a parallel transaction (unique index).
+            raise UserError(self.env._(
+                "The daily job is detecting the warnings of this company right now: try again in a "
+                "moment.")) from error
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "info", "sticky": False, "title": self.env._("Credit warnings"),
             "message": self.env._("%(count)s new warnings.", count=len(new)),

@@ -29,3 +29,4 @@ from . import test_credit_warning
 from . import test_probation
 from . import test_concentration
 from . import test_ui_monitoring
+from . import test_warning_snapshot

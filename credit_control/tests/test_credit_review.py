@@ -199,7 +199,9 @@ class TestCreditReviewDemo(CreditCommon):
             self.skipTest("database installed without demo data")
         company = self.env.ref("base.main_company")
         # The test user works in its own company: read the demo company's records as superuser.
-        reviews = self.env["credit.review"].sudo().search([("company_id", "=", company.id), ("state", "=", "draft")])
+        # The due reviews (the demo's credit warnings open others).
+        reviews = self.env["credit.review"].sudo().search([
+            ("company_id", "=", company.id), ("state", "=", "draft"), ("origin", "=", "schedule")])
         self.assertEqual(reviews.partner_id, meida | self.env.ref("credit_control.demo_partner_yuanjing"))
         self.assertEqual(reviews.user_id, self.env.ref("credit_control.demo_user_credit"))
         self.assertTrue(all(r.date_due < r.figures_date for r in reviews))

@@ -273,6 +273,42 @@ class TestCreditWarning(CreditCommon):
         other_user = self.make_user("other_cc", "credit_control.group_credit_user", company=other)
         self.assertFalse(self.env["credit.warning"].with_user(other_user).search([]))
 
+    def test_quotation_shows_open_warnings_as_information(self):
+        self.rule("exposure", 80.0, severity="high")
+        self.make_invoice(self.customer, 900.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        warning = self.detect("2026-06-02")
+        order = self.make_order(self.customer, 10.0, user=self.salesman)
+        self.assertEqual(order.with_user(self.salesman).credit_warning_info,
+                         "Open credit warnings: Exposure close to or above the limit (High)")
+        warning.close_reason = "Known, temporary"
+        warning.action_close()
+        order.invalidate_recordset(["credit_warning_info"])
+        self.assertFalse(order.with_user(self.salesman).credit_warning_info)
+
+    def test_manager_runs_detection_now(self):
+        self.rule("exposure", 80.0)
+        self.make_invoice(self.customer, 900.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        with freeze_time("2026-06-02"):
+            action = self.Rule.with_user(self.credit_manager).action_detect_now()
+            self.assertIn("1 new warnings", action["params"]["message"])
+            action = self.Rule.with_user(self.credit_manager).action_detect_now()
+            self.assertIn("0 new warnings", action["params"]["message"])
+
+    def test_demo_warnings(self):
+        if not self.env.ref("credit_control.demo_partner_xinghe", raise_if_not_found=False):
+            self.skipTest("database installed without demo data")
+        main = self.env.ref("base.main_company")
+        warnings = self.env["credit.warning"].sudo().search([("company_id", "=", main.id)])
+        found = {(w.partner_id, w.signal_type) for w in warnings}
+        self.assertIn((self.env.ref("credit_control.demo_partner_yuanjing"), "bank_change"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_hengtong"), "cover_reduced"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_meida"), "manual_news"), found)
+        self.assertIn((self.env.ref("credit_control.demo_partner_hengtong"), "payment_cycle"), found)
+        xinghe = self.env.ref("credit_control.demo_partner_xinghe").sudo().with_company(main)
+        self.assertRecordValues(xinghe, [{"credit_probation": True, "credit_limit": 20000.0,
+                                          "credit_target_limit": 60000.0}])
+        self.assertIn("0 of 3 invoices", xinghe.credit_probation_progress)
+
     # ------------------------------------------------------------------ job
     def test_query_count_independent_of_customers(self):
         """Detection costs the same queries for 3 or 9 new customers with signals, the

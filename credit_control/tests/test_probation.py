@@ -126,6 +126,17 @@ class TestProbation(CreditCommon):
         with self.assertRaises(UserError):
             self.newcomer.with_company(self.company).action_credit_apply_probation_step()
 
+    def test_daily_job(self):
+        self.company.credit_probation_mode = "apply"
+        self.start()
+        self.paid_invoice("2026-01-10", "2026-02-09", "2026-02-09")
+        self.paid_invoice("2026-01-11", "2026-02-10", "2026-02-10")
+        cron = self.env.ref("credit_control.ir_cron_credit_probation")
+        with freeze_time("2026-02-15"), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()
+        self.assertRecordValues(self.profile(), [{"credit_limit": 1500.0, "credit_probation_stage": 2}])
+
     def test_rights_and_grade_without_probation(self):
         with self.assertRaises(AccessError):
             self.newcomer.with_user(self.credit_user).with_company(self.company).action_credit_start_probation()
