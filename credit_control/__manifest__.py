@@ -18,6 +18,8 @@
         "data/credit_dunning_data.xml",
         "reports/credit_dunning_letter.xml",
         "data/credit_insurance_data.xml",
+        "data/credit_payment_plan_data.xml",
+        "reports/credit_payment_plan_agreement.xml",
         "views/credit_grade_views.xml",
         "views/credit_audit_log_views.xml",
         "views/credit_release_request_views.xml",
@@ -37,6 +39,7 @@
         "views/credit_dispute_views.xml",
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
+        "views/credit_payment_plan_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_menus.xml",
     ],
@@ -45,6 +48,7 @@
         "demo/credit_demo_documents.xml",
         "demo/credit_demo_dunning.xml",
         "demo/credit_demo_insurance.xml",
+        "demo/credit_demo_payment_plan.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -27,4 +27,8 @@ from . import credit_dispute
 from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
+from . import credit_payment_plan
+from . import credit_payment_plan_line
+from . import credit_exposure_engine_plan
+from . import res_partner_payment_plan
 from . import payment_transaction

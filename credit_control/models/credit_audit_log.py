@@ -31,6 +31,7 @@ class CreditAuditLog(models.Model):
             ("release_refused", "Release refused"),
             ("release_used", "Release used"),
             ("release_cancelled", "Release cancelled"),
+            ("payment_plan", "Payment plan"),
         ],
         string="Decision", required=True, readonly=True)
     old_value = fields.Char(readonly=True)

@@ -126,7 +126,8 @@ class CreditDunningEngine(models.AbstractModel):
     @api.model
     def _overdue_instalments(self, company, date, partners=None):
         """The overdue instalments of the open, posted, undisputed customer invoices of
-        ``company`` on ``date``, with the levels already executed for each (one query).
+        ``company`` on ``date`` that no active payment plan covers, with the levels already
+        executed for each (one query).
 
         An instalment is a receivable line of the invoice (``display_type = 'payment_term'``):
         it is late from its own ``date_maturity``, not from the invoice's due date, which Odoo
@@ -152,6 +153,8 @@ class CreditDunningEngine(models.AbstractModel):
                        AND am.state = 'posted' AND am.amount_residual > 0
                        AND NOT EXISTS (SELECT 1 FROM credit_dispute d
                                        WHERE d.move_id = am.id AND d.state = 'open')
+                       -- an active payment plan takes its invoices off the ladder
+                       AND am.id NOT IN (%(planned)s)
                        AND (%(all)s OR am.commercial_partner_id = ANY(%(partners)s))
                     WINDOW instalments AS (PARTITION BY am.id ORDER BY aml.date_maturity, aml.id)
                    ) t
@@ -168,6 +171,7 @@ class CreditDunningEngine(models.AbstractModel):
             """,
             company=company.id, date=date, all=partners is None,
             partners=partners.commercial_partner_id.ids if partners is not None else [],
+            planned=self.env["credit.payment.plan"]._active_moves_query(),
         ))
         for row in rows:
             row["days_overdue"] = (date - row["date_due"]).days

@@ -97,6 +97,13 @@ class CreditDunningEvent(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("Dunning events cannot be deleted."))
 
+    def action_new_payment_plan(self):
+        """A draft payment plan covering the still open invoices of this step."""
+        self.ensure_one()
+        moves = self.line_ids.move_id.filtered(lambda move: move.amount_residual > 0)
+        return self.env["credit.payment.plan"].with_company(self.company_id)._action_new(
+            self.partner_id, moves, event=self)
+
     def action_open_letter(self):
         self.ensure_one()
         if not self.letter_attachment_id:

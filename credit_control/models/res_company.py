@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_value_bounds import DAYS
+
 
 class ResCompany(models.Model):
     _name = "res.company"
@@ -31,6 +33,14 @@ class ResCompany(models.Model):
         "product.product", string="Dunning Fee Product",
         help="Product of dunning fee lines (default: the module's Dunning Fee service).")
 
+    credit_plan_grace_days = fields.Integer(
+        string="Payment Plan Grace Days", default=5,
+        help="Default days an instalment of a payment plan may be late before the plan is broken.")
+    credit_plan_overdue_by_plan = fields.Boolean(
+        string="Credit Check Judges Payment Plans", default=True,
+        help="While a payment plan is active, the overdue tolerance of the credit check looks at "
+        "the plan's instalments instead of the covered invoices' due dates.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:
@@ -38,6 +48,10 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The credit limit tolerance must be between 0 and 100 %% (got %(value)s).",
                     value=company.credit_tolerance_pct))
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "credit_plan_grace_days": DAYS}
 
     @api.model
     def _credit_record_fields(self):

@@ -15,3 +15,5 @@ class ResConfigSettings(models.TransientModel):
     credit_dunning_fee_mode = fields.Selection(related="company_id.credit_dunning_fee_mode", readonly=False)
     credit_dunning_fee_product_id = fields.Many2one(
         related="company_id.credit_dunning_fee_product_id", readonly=False)
+    credit_plan_grace_days = fields.Integer(related="company_id.credit_plan_grace_days", readonly=False)
+    credit_plan_overdue_by_plan = fields.Boolean(related="company_id.credit_plan_overdue_by_plan", readonly=False)

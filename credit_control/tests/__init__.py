@@ -10,6 +10,7 @@ from . import test_dunning
 from . import test_dunning_ladder
 from . import test_dunning_instalments
 from . import test_dunning_reminders
+from . import test_payment_plan
 from . import test_dunning_dispute
 from . import test_reports_demo
 from . import test_bench_smoke
