@@ -31,4 +31,6 @@ from . import credit_payment_plan
 from . import credit_payment_plan_line
 from . import credit_exposure_engine_plan
 from . import res_partner_payment_plan
+from . import credit_late_interest_charge
+from . import account_move_interest
 from . import payment_transaction

@@ -49,6 +49,8 @@ class CreditDunningEvent(models.Model):
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", readonly=True, ondelete="set null")
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True, ondelete="set null")
     activity_note = fields.Char(string="Activities", readonly=True)
+    interest_charge_ids = fields.One2many(
+        "credit.late.interest.charge", "event_id", string="Interest Charged", readonly=True)
     user_id = fields.Many2one("res.users", string="Run by", readonly=True, default=lambda self: self.env.user)
     invoice_table = fields.Html(
         compute="_compute_invoice_table", sanitize=False,

@@ -288,17 +288,20 @@ class CreditPaymentPlan(models.Model):
         move.action_post()
         return move
 
-    def _log_state(self, old, new, reason=None):
-        """Audit row and chatter note of a state change (whatever the context)."""
-        self.ensure_one()
-        self.env["credit.audit.log"]._log(
-            "payment_plan", self.partner_id, self.company_id, old=old, new=new, reason=reason, document=self)
+    def _log_state(self, old, new, reasons=None):
+        """Audit rows and chatter notes of a state change of these plans, written together
+        (whatever the context); ``reasons``: ``{plan id: reason}``."""
+        reasons = reasons or {}
         labels = dict(PLAN_STATES)
-        body = plaintext2html(self.env._(
-            "Payment plan %(plan)s: %(old)s → %(new)s.%(reason)s", plan=self.name, old=labels[old],
-            new=labels[new], reason=f" {reason}" if reason else ""))
-        self.sudo().message_post(body=body)
-        self.partner_id.sudo().message_post(body=body)
+        log = self.env["credit.audit.log"]
+        log._log_rows([log._row("payment_plan", plan.partner_id, plan.company_id, old=old, new=new,
+                                reason=reasons.get(plan.id), document=plan) for plan in self])
+        for plan in self:
+            reason = reasons.get(plan.id)
+            body = plaintext2html(self.env._(
+                "Payment plan %(plan)s: %(old)s → %(new)s.%(reason)s", plan=plan.name, old=labels[old],
+                new=labels[new], reason=f" {reason}" if reason else ""))
+            plan.partner_id.sudo().message_post(body=body)
 
     @api.model
     def _active_moves_query(self, judged_only=False):
@@ -367,32 +370,40 @@ class CreditPaymentPlan(models.Model):
         rows = self.env.execute_query_dict(SQL(
             "SELECT s.plan_id, s.paid, s.first_unpaid, s.amount_total, p.grace_days"
             " FROM (%s) s JOIN credit_payment_plan p ON p.id = s.plan_id", self._status_query(today)))
-        completed = [row["plan_id"] for row in rows if row["first_unpaid"] is None]
+        completed = self.sudo().browse([row["plan_id"] for row in rows if row["first_unpaid"] is None])
         broken = {row["plan_id"]: row["first_unpaid"] for row in rows
                   if row["first_unpaid"] and (today - row["first_unpaid"]).days > row["grace_days"]}
-        plans = self.sudo().browse(completed + list(broken))
-        for plan in plans:
-            if plan.id in broken:
-                plan._break(broken[plan.id], today)
-            else:
-                plan.write({"state": "completed", "date_closed": today})
-                plan._log_state("active", "completed")
-        return plans
+        if completed:
+            completed.write({"state": "completed", "date_closed": today})
+            completed._log_state("active", "completed")
+        self.sudo().browse(list(broken))._break(broken, today)
+        return completed | self.browse(list(broken))
 
     def _break(self, first_unpaid, today):
-        """Break this active plan on ``today``: dunning resumes, the credit managers get an
-        activity, the customer goes on hold if the plan says so."""
-        self.ensure_one()
+        """Break these active plans on ``today`` (``first_unpaid``: ``{plan id: date of the
+        instalment unpaid beyond the grace}``): dunning resumes (the engine skips active plans
+        only), the credit managers get an activity, customers go on hold where the plan says
+        so; each step written for all the plans at once."""
+        if not self:
+            return
         self.write({"state": "broken", "date_closed": today})
-        reason = self.env._("instalment of %(date)s unpaid after %(days)s days of grace",
-                            date=fields.Date.to_string(first_unpaid), days=self.grace_days)
-        self._log_state("active", "broken", reason)
-        summary = self.env._("Payment plan %s broken", self.name)
-        for manager in self.company_id._credit_managers():
-            self.activity_schedule("mail.mail_activity_data_todo", user_id=manager.id, summary=summary, note=reason)
-        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
-        if self.hold_on_break and not partner.credit_hold:
-            partner.write({"credit_hold": True, "credit_hold_reason": summary})
+        reasons = {plan.id: self.env._("instalment of %(date)s unpaid after %(days)s days of grace",
+                                       date=fields.Date.to_string(first_unpaid[plan.id]), days=plan.grace_days)
+                   for plan in self}
+        self._log_state("active", "broken", reasons)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create([{
+            "res_model_id": model_id, "res_id": plan.id, "activity_type_id": todo.id, "user_id": manager.id,
+            "summary": self.env._("Payment plan %s broken", plan.name), "note": reasons[plan.id],
+            "date_deadline": today,
+        } for plan in self for manager in plan.company_id._credit_managers()])
+        for (company, reason), plans in self.filtered("hold_on_break").grouped(
+                lambda plan: (plan.company_id, self.env._("Payment plan %s broken", plan.name))).items():
+            partners = plans.partner_id.commercial_partner_id.with_company(company).filtered(
+                lambda partner: not partner.credit_hold)
+            if partners:
+                partners.write({"credit_hold": True, "credit_hold_reason": reason})
 
     @api.model
     def _action_new(self, partner, moves, event=None):

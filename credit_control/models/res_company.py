@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .credit_value_bounds import DAYS
+from .credit_value_bounds import DAYS, PERCENT
 
 
 class ResCompany(models.Model):
@@ -41,6 +41,11 @@ class ResCompany(models.Model):
         help="While a payment plan is active, the overdue tolerance of the credit check looks at "
         "the plan's instalments instead of the covered invoices' due dates.")
 
+    credit_late_interest_rate = fields.Float(
+        string="Late Interest (% a year)", digits=(5, 2),
+        help="Simple interest (actual/365) on overdue instalments, from their due date to their "
+        "payment; a grade may set its own rate. 0: no interest.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:
@@ -51,7 +56,7 @@ class ResCompany(models.Model):
 
     @api.model
     def _credit_bounds(self):
-        return {**super()._credit_bounds(), "credit_plan_grace_days": DAYS}
+        return {**super()._credit_bounds(), "credit_plan_grace_days": DAYS, "credit_late_interest_rate": PERCENT}
 
     @api.model
     def _credit_record_fields(self):

@@ -17,3 +17,4 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.credit_dunning_fee_product_id", readonly=False)
     credit_plan_grace_days = fields.Integer(related="company_id.credit_plan_grace_days", readonly=False)
     credit_plan_overdue_by_plan = fields.Boolean(related="company_id.credit_plan_overdue_by_plan", readonly=False)
+    credit_late_interest_rate = fields.Float(related="company_id.credit_late_interest_rate", readonly=False)
