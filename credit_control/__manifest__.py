@@ -40,6 +40,7 @@
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
         "views/credit_payment_plan_views.xml",
+        "views/credit_limitation_period_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_menus.xml",
     ],

@@ -6,6 +6,7 @@ from . import credit_check_lock
 from . import credit_exposure_engine
 from . import credit_release_request
 from . import credit_checked_document
+from . import credit_limitation_period
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -33,4 +34,5 @@ from . import credit_exposure_engine_plan
 from . import res_partner_payment_plan
 from . import credit_late_interest_charge
 from . import account_move_interest
+from . import account_move_limitation
 from . import payment_transaction

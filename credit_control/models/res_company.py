@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_limitation_period import MAX_YEARS
 from .credit_value_bounds import DAYS, PERCENT
 
 
@@ -46,6 +47,14 @@ class ResCompany(models.Model):
         help="Simple interest (actual/365) on overdue instalments, from their due date to their "
         "payment; a grade may set its own rate. 0: no interest.")
 
+    credit_limitation_years = fields.Integer(
+        string="Limitation Period (years)", default=3,
+        help="An invoice's claim is time-barred this many years after its due date, unless the "
+        "customer's country has its own period. 0: not followed.")
+    credit_limitation_alert_days = fields.Integer(
+        string="Limitation Alert (days before)", default=90,
+        help="Credit managers get an activity this many days before an open invoice's claim expires.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:
@@ -56,7 +65,8 @@ class ResCompany(models.Model):
 
     @api.model
     def _credit_bounds(self):
-        return {**super()._credit_bounds(), "credit_plan_grace_days": DAYS, "credit_late_interest_rate": PERCENT}
+        return {**super()._credit_bounds(), "credit_plan_grace_days": DAYS, "credit_late_interest_rate": PERCENT,
+                "credit_limitation_years": (0, MAX_YEARS), "credit_limitation_alert_days": DAYS}
 
     @api.model
     def _credit_record_fields(self):

@@ -15,7 +15,7 @@ registry.category("web_tour.tours").add("credit_control_payment_plan_tour", {
         },
         {
             content: "The overdue invoice is covered",
-            trigger: '.o_field_widget[name="move_ids"] .o_data_row:contains(INV)',
+            trigger: '.o_field_widget[name="amount_covered"]:contains(900.00)',
         },
         {
             content: "Two instalments",
