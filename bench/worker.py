@@ -26,6 +26,7 @@ OPERATION_MODULES = [
     "bench.ops_dunning",  # dunning run over all overdue invoices
     "bench.ops_ratings",  # credit snapshot, payment behaviour and scorecard of all customers
     "bench.ops_monitoring",  # warning detection, concentration XLSX, staged limits
+    "bench.ops_plans",  # the daily payment-plan adherence job
 ]
 
 

@@ -23,6 +23,8 @@
         "data/credit_snapshot_data.xml",
         "data/credit_warning_data.xml",
         "data/credit_probation_data.xml",
+        "data/credit_payment_plan_data.xml",
+        "reports/credit_payment_plan_agreement.xml",
         "views/credit_grade_views.xml",
         "views/credit_audit_log_views.xml",
         "views/credit_release_request_views.xml",
@@ -50,6 +52,8 @@
         "views/credit_dispute_views.xml",
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
+        "views/credit_payment_plan_views.xml",
+        "views/credit_limitation_period_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_partner_snapshot_views.xml",
         "views/credit_scorecard_views.xml",
@@ -70,6 +74,7 @@
         "demo/credit_demo_ratings.xml",
         "demo/credit_demo_reviews.xml",
         "demo/credit_demo_monitoring.xml",
+        "demo/credit_demo_payment_plan.xml",
     ],
     "assets": {
         "web.assets_tests": [

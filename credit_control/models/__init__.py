@@ -8,6 +8,7 @@ from . import credit_release_request
 from . import credit_limit_request
 from . import credit_review
 from . import credit_checked_document
+from . import credit_limitation_period
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -29,6 +30,13 @@ from . import credit_dispute
 from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
+from . import credit_payment_plan
+from . import credit_payment_plan_line
+from . import credit_exposure_engine_plan
+from . import res_partner_payment_plan
+from . import credit_late_interest_charge
+from . import account_move_interest
+from . import account_move_limitation
 from . import payment_transaction
 from . import credit_behaviour_engine
 from . import credit_rating_agency

@@ -38,6 +38,7 @@ class CreditAuditLog(models.Model):
             ("review_proposed", "Review proposed"),
             ("review_approved", "Review approved"),
             ("review_refused", "Review refused"),
+            ("payment_plan", "Payment plan"),
         ],
         string="Decision", required=True, readonly=True)
     old_value = fields.Char(readonly=True)

@@ -126,7 +126,8 @@ class CreditDunningEngine(models.AbstractModel):
     @api.model
     def _overdue_instalments(self, company, date, partners=None):
         """The overdue instalments of the open, posted, undisputed customer invoices of
-        ``company`` on ``date``, with the levels already executed for each (one query).
+        ``company`` on ``date`` that no active payment plan covers, with the levels already
+        executed for each (one query).
 
         An instalment is a receivable line of the invoice (``display_type = 'payment_term'``):
         it is late from its own ``date_maturity``, not from the invoice's due date, which Odoo
@@ -152,6 +153,8 @@ class CreditDunningEngine(models.AbstractModel):
                        AND am.state = 'posted' AND am.amount_residual > 0
                        AND NOT EXISTS (SELECT 1 FROM credit_dispute d
                                        WHERE d.move_id = am.id AND d.state = 'open')
+                       -- an active payment plan takes its invoices off the ladder
+                       AND am.id NOT IN (%(planned)s)
                        AND (%(all)s OR am.commercial_partner_id = ANY(%(partners)s))
                     WINDOW instalments AS (PARTITION BY am.id ORDER BY aml.date_maturity, aml.id)
                    ) t
@@ -168,6 +171,7 @@ class CreditDunningEngine(models.AbstractModel):
             """,
             company=company.id, date=date, all=partners is None,
             partners=partners.commercial_partner_id.ids if partners is not None else [],
+            planned=self.env["credit.payment.plan"]._active_moves_query(),
         ))
         for row in rows:
             row["days_overdue"] = (date - row["date_due"]).days
@@ -481,6 +485,7 @@ class CreditDunningEngine(models.AbstractModel):
         messages.update(self._post_letters(
             events.filtered(lambda event: event.id in letters and event.id not in messages), letters))
         activities = self._schedule_activities(events, mute)
+        self._charge_interest(events.filtered(lambda event: event.level_id.charge_interest))
         self._put_on_hold(events.filtered(lambda event: event.level_id.put_on_hold))
         self._mark_in_collection(events.filtered(lambda event: event.level_id.legal_handover))
         for event in events:
@@ -671,6 +676,39 @@ class CreditDunningEngine(models.AbstractModel):
         partners = events.partner_id.filtered(lambda partner: not partner.credit_in_collection)
         if partners:
             partners.with_context(mail_notrack=True).write({"credit_in_collection": True})
+
+    @api.model
+    def _charge_interest(self, events):
+        """Invoice the late-payment interest accrued on the instalments of ``events`` up to the
+        event's date, from their due date or the end of the last charge (never the same days
+        twice: ``credit.late.interest.charge``); one posted invoice per event and currency, in
+        the invoices' currency, like the fee."""
+        product = self.env.ref("credit_control.product_late_interest")
+        Charge = self.env["credit.late.interest.charge"]
+        for event in events:
+            accrued = event.line_ids.move_id._credit_late_interest(event.date)
+            items = defaultdict(list)
+            for line in event.line_ids.move_line_id:
+                since, amount = accrued.get(line.move_id.id, {}).get(line.id, (None, 0.0))
+                amount = line.currency_id.round(amount)
+                if line.currency_id.compare_amounts(amount, 0.0) > 0:
+                    items[line.currency_id].append((line, since, amount))
+            for currency, charged in items.items():
+                invoice = self.env["account.move"].with_company(event.company_id).create({
+                    "move_type": "out_invoice", "partner_id": event.partner_id.id,
+                    "company_id": event.company_id.id, "currency_id": currency.id, "invoice_date": event.date,
+                    "invoice_line_ids": [Command.create({
+                        "product_id": product.id, "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()],
+                        "name": self.env._("Late interest on %(invoice)s from %(start)s to %(end)s",
+                                           invoice=line.move_id.name, start=since, end=event.date),
+                    }) for line, since, amount in charged],
+                })
+                invoice.action_post()
+                Charge.create([{
+                    "move_line_id": line.id, "move_id": line.move_id.id, "partner_id": event.partner_id.id,
+                    "company_id": event.company_id.id, "currency_id": currency.id, "date_from": since,
+                    "date_to": event.date, "amount": amount, "invoice_id": invoice.id, "event_id": event.id,
+                } for line, since, amount in charged])
 
     @api.model
     def _charge_fee(self, event):

@@ -49,6 +49,8 @@ class CreditDunningEvent(models.Model):
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", readonly=True, ondelete="set null")
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True, ondelete="set null")
     activity_note = fields.Char(string="Activities", readonly=True)
+    interest_charge_ids = fields.One2many(
+        "credit.late.interest.charge", "event_id", string="Interest Charged", readonly=True)
     user_id = fields.Many2one("res.users", string="Run by", readonly=True, default=lambda self: self.env.user)
     invoice_table = fields.Html(
         compute="_compute_invoice_table", sanitize=False,
@@ -96,6 +98,13 @@ class CreditDunningEvent(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(self.env._("Dunning events cannot be deleted."))
+
+    def action_new_payment_plan(self):
+        """A draft payment plan covering the still open invoices of this step."""
+        self.ensure_one()
+        moves = self.line_ids.move_id.filtered(lambda move: move.amount_residual > 0)
+        return self.env["credit.payment.plan"].with_company(self.company_id)._action_new(
+            self.partner_id, moves, event=self)
 
     def action_open_letter(self):
         self.ensure_one()

@@ -67,6 +67,11 @@ class CreditDunningLevel(models.Model):
         default="none", required=True)
     fee_fixed = fields.Monetary(string="Fixed Fee")
     fee_percent = fields.Float(string="Fee (%)")
+    charge_interest = fields.Boolean(
+        string="Invoice Late Interest",
+        help="Invoice the late-payment interest accrued on the step's instalments (company or grade "
+        "rate), as a separate posted invoice in the invoices' currency; the same days are never "
+        "charged twice.")
     channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter"), ("activity", "Activity"),
          ("legal", "Legal hand-over"), ("none", "Record only")],

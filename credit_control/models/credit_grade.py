@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import ormcache
 
-from .credit_value_bounds import AMOUNT, DATES, DAYS, MONTHS, SEQUENCE, shift_date
+from .credit_value_bounds import AMOUNT, DATES, DAYS, MONTHS, PERCENT, SEQUENCE, shift_date
 
 
 class CreditGrade(models.Model):
@@ -36,6 +36,9 @@ class CreditGrade(models.Model):
         string="Maximum Credit Limit", tracking=True,
         help="Highest credit limit a customer of this grade may be given (company currency). "
         "Zero means no cap.")
+    late_interest_rate = fields.Float(
+        string="Late Interest (% a year)", digits=(5, 2), tracking=True,
+        help="Interest on this grade's overdue instalments; leave 0 to use the company's rate.")
     allowed_payment_term_ids = fields.Many2many(
         "account.payment.term", string="Allowed Payment Terms", check_company=True,
         help="Payment terms a sale order of a customer of this grade may use. Empty: any.")
@@ -75,7 +78,8 @@ class CreditGrade(models.Model):
     def _credit_bounds(self):
         return {**super()._credit_bounds(), "sequence": SEQUENCE, "color": (0, 11), "min_score": (0, 100),
                 "max_credit_limit": AMOUNT, "overdue_tolerance_days": DAYS,
-                "overdue_tolerance_amount": AMOUNT, "review_interval_months": MONTHS}
+                "overdue_tolerance_amount": AMOUNT, "review_interval_months": MONTHS,
+                "late_interest_rate": PERCENT}
 
     @api.model
     def _credit_record_fields(self):

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .credit_value_bounds import MONTHS, PERCENT
+from .credit_limitation_period import MAX_YEARS
+from .credit_value_bounds import DAYS, MONTHS, PERCENT
 
 
 class ResCompany(models.Model):
@@ -52,12 +53,6 @@ class ResCompany(models.Model):
         "res.users", string="Credit Review Responsible",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
         help="Who prepares the credit reviews the daily job opens (default: the first credit manager).")
-
-    @api.model
-    def _credit_bounds(self):
-        return {**super()._credit_bounds(), "credit_limit_rule_pct": PERCENT,
-                "credit_snapshot_retention_months": MONTHS}
-
     credit_probation_mode = fields.Selection(
         [("propose", "Propose to the credit managers"), ("apply", "Apply automatically")],
         string="Probation Steps", default="propose", required=True,
@@ -67,6 +62,27 @@ class ResCompany(models.Model):
         string="Credit Warnings Detected on", readonly=True,
         help="Last day the daily job detected the credit warnings of this company.")
 
+    credit_plan_grace_days = fields.Integer(
+        string="Payment Plan Grace Days", default=5,
+        help="Default days an instalment of a payment plan may be late before the plan is broken.")
+    credit_plan_overdue_by_plan = fields.Boolean(
+        string="Credit Check Judges Payment Plans", default=True,
+        help="While a payment plan is active, the overdue tolerance of the credit check looks at "
+        "the plan's instalments instead of the covered invoices' due dates.")
+
+    credit_late_interest_rate = fields.Float(
+        string="Late Interest (% a year)", digits=(5, 2),
+        help="Simple interest (actual/365) on overdue instalments, from their due date to their "
+        "payment; a grade may set its own rate. 0: no interest.")
+
+    credit_limitation_years = fields.Integer(
+        string="Limitation Period (years)", default=3,
+        help="An invoice's claim is time-barred this many years after its due date, unless the "
+        "customer's country has its own period. 0: not followed.")
+    credit_limitation_alert_days = fields.Integer(
+        string="Limitation Alert (days before)", default=90,
+        help="Credit managers get an activity this many days before an open invoice's claim expires.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:
@@ -74,6 +90,13 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The credit limit tolerance must be between 0 and 100 %% (got %(value)s).",
                     value=company.credit_tolerance_pct))
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "credit_limit_rule_pct": PERCENT,
+                "credit_snapshot_retention_months": MONTHS, "credit_plan_grace_days": DAYS,
+                "credit_late_interest_rate": PERCENT, "credit_limitation_years": (0, MAX_YEARS),
+                "credit_limitation_alert_days": DAYS}
 
     @api.model
     def _credit_record_fields(self):

@@ -79,3 +79,19 @@ class TestCreditUi(HttpCase):
         self.assertEqual(self.customer.credit_limit, 100.0)
         self.assertEqual(request.state, "pending")
         self.assertEqual(self.order.state, "draft")
+
+    def test_payment_plan_from_customer_tour(self):
+        user = new_test_user(self.env, login="tour_plan_user", groups="credit_control.group_credit_user")
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id,
+            "invoice_date": "2026-01-01", "invoice_date_due": "2026-01-01",
+            "invoice_line_ids": [Command.create({"name": "Overdue work", "quantity": 1, "price_unit": 900.0,
+                                                 "tax_ids": [Command.clear()]})],
+        })
+        invoice.action_post()
+        self.start_tour(f"/odoo/action-credit_control.res_partner_action_credit/{self.customer.id}",
+                        "credit_control_payment_plan_tour", login=user.login)
+        plan = self.env["credit.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((plan.state, plan.move_ids), ("draft", invoice))
+        self.assertEqual(plan.line_ids.mapped("amount"), [450.0, 450.0])
+        self.assertEqual(plan.create_uid, user)

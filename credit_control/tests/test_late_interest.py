@@ -1,0 +1,93 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import CreditCommon
+
+DUE = date(2026, 1, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestLateInterest(CreditCommon):
+    """Late-payment interest to the cent on the invoice, with partial payments and in the
+    invoice's currency; none for disputed or plan-covered invoices; invoiced by a dunning level
+    never twice for the same days."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.credit_late_interest_rate = 10.0
+        cls.customer.email = "ap@customer.example.com"
+
+    def invoice(self, amount, currency=None, partner=None):
+        return self.make_invoice(partner or self.customer, amount, currency=currency,
+                                 invoice_date=date(2025, 12, 1), due_date=DUE)
+
+    def interest(self, move, day):
+        with freeze_time(day):
+            move.invalidate_recordset(["credit_late_interest"])
+            return move.credit_late_interest
+
+    def test_interest_on_invoice_with_payments_and_currencies(self):
+        invoice = self.invoice(1000.0)
+        # 73 days at 10 %: 1000 × 0.10 × 73 / 365 = 20.00
+        self.assertEqual(self.interest(invoice, date(2026, 3, 15)), 20.0)
+        self.assertEqual(self.interest(invoice, DUE), 0.0)
+        # 400 paid on 1 February: 1000 for 31 days, 600 for 42 days = 8.4932 + 6.9041 = 15.40
+        self.pay(invoice, 400.0, date=date(2026, 2, 1))
+        self.assertEqual(self.interest(invoice, date(2026, 3, 15)), 15.40)
+        # In the invoice's currency: 2,000 EUR for 73 days = 40.00 EUR.
+        eur = self.invoice(2000.0, currency=self.other_currency)
+        self.assertEqual(self.interest(eur, date(2026, 3, 15)), 40.0)
+        self.assertEqual(eur.currency_id, self.other_currency)
+        # The grade's own rate wins: 12 % → 24.00.
+        self.grade_b.late_interest_rate = 12.0
+        self.assertEqual(self.interest(self.invoice(1000.0), date(2026, 3, 15)), 24.0)
+
+    def test_none_for_disputed_or_planned(self):
+        disputed = self.invoice(1000.0)
+        self.env["credit.dispute"].create({
+            "move_id": disputed.id, "company_id": self.company.id, "reason": "quality", "amount": 1000.0})
+        self.assertEqual(self.interest(disputed, date(2026, 3, 15)), 0.0)
+        planned = self.invoice(500.0)
+        plan = self.env["credit.payment.plan"].create({
+            "partner_id": self.customer.id, "move_ids": [(6, 0, planned.ids)], "instalment_count": 2,
+            "first_date": date(2026, 2, 1), "down_payment_date": date(2026, 1, 20)})
+        plan.action_generate_lines()
+        with freeze_time(date(2026, 1, 20)):
+            plan.action_activate()
+        self.assertEqual(self.interest(planned, date(2026, 3, 15)), 0.0)
+
+    def test_dunning_invoices_interest_never_twice(self):
+        procedure = self.make_procedure("Interest", [
+            {"days_overdue": 31, "charge_interest": True},
+            {"days_overdue": 60, "charge_interest": True, "min_days_since_previous": 7}])
+        self.company.credit_dunning_procedure_id = procedure
+        invoice = self.invoice(1000.0)
+        eur = self.invoice(2000.0, currency=self.other_currency)
+        with freeze_time(date(2026, 2, 1)):
+            event = self.run_dunning(date(2026, 2, 1))
+        charges = event.interest_charge_ids
+        # 31 days: 1000 × 0.1 × 31 / 365 = 8.49; 2000 EUR: 16.99 EUR, each on its own invoice.
+        self.assertEqual(sorted(charges.mapped("amount")), [8.49, 16.99])
+        interest_invoices = charges.invoice_id
+        self.assertEqual(len(interest_invoices), 2)
+        self.assertEqual(set(interest_invoices.mapped("state")), {"posted"})
+        by_currency = {move.currency_id: move.amount_total for move in interest_invoices}
+        self.assertEqual(by_currency, {self.currency: 8.49, self.other_currency: 16.99})
+        # The invoice shows only what is not charged yet.
+        self.assertEqual(self.interest(invoice, date(2026, 2, 1)), 0.0)
+        self.assertEqual(self.interest(invoice, date(2026, 2, 11)), 2.74)  # 10 days: 2.7397
+        # The same day again: nothing charged twice.
+        with freeze_time(date(2026, 2, 1)):
+            self.assertFalse(self.run_dunning(date(2026, 2, 1)))
+        # 60 days: the 29 days since the last charge only (7.95), the first 31 never again.
+        with freeze_time(date(2026, 3, 2)):
+            second = self.run_dunning(date(2026, 3, 2))
+        mine = second.interest_charge_ids.filtered(lambda charge: charge.move_id == invoice)
+        self.assertEqual((mine.date_from, mine.date_to, mine.amount), (date(2026, 2, 1), date(2026, 3, 2), 7.95))
+        total = sum(self.env["credit.late.interest.charge"].search([("move_id", "=", invoice.id)]).mapped("amount"))
+        self.assertAlmostEqual(total, 8.49 + 7.95)
+        self.assertEqual(self.interest(eur, date(2026, 3, 2)), 0.0)
