@@ -28,3 +28,4 @@ from . import credit_exposure_engine_dispute
 from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
+from . import credit_statement_engine

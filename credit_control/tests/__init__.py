@@ -14,3 +14,4 @@ from . import test_bench_smoke
 from . import test_confirmation_guard
 from . import test_value_bounds
 from . import test_letter_pdf
+from . import test_statement
