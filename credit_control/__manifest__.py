@@ -42,6 +42,7 @@
         "views/account_move_dunning_views.xml",
         "views/res_partner_dunning_views.xml",
         "wizards/credit_dunning_run_views.xml",
+        "views/credit_overview_views.xml",
         "views/credit_menus.xml",
     ],
     "demo": [
@@ -49,6 +50,7 @@
         "demo/credit_demo_documents.xml",
         "demo/credit_demo_dunning.xml",
         "demo/credit_demo_insurance.xml",
+        "demo/credit_demo_company_cn.xml",
     ],
     "assets": {
         "web.assets_tests": [

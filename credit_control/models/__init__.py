@@ -29,3 +29,4 @@ from . import res_partner_dunning
 from . import account_move_dunning
 from . import payment_transaction
 from . import credit_statement_engine
+from . import credit_overview

@@ -24,7 +24,7 @@ class CreditDunningEventLine(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True, index=True,
                               ondelete="restrict")
     date_due = fields.Date(string="Due Date", readonly=True)
-    days_overdue = fields.Integer(readonly=True)
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount_residual = fields.Monetary(string="Open Amount", readonly=True)
     company_currency_id = fields.Many2one(related="event_id.currency_id")

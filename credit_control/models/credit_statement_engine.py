@@ -61,8 +61,8 @@ class CreditStatementEngine(models.AbstractModel):
              GROUP BY p.commercial_partner_id, aml.move_id
              ORDER BY MIN(aml.date), aml.move_id
             """, scope, date_from, date_to))
-        # The aging report's own query and buckets (a transient record: one insert).
-        aging = self.env["credit.aging.wizard"].create({
+        # The aging report's own query and buckets (a new record: reports run read-only).
+        aging = self.env["credit.aging.wizard"].new({
             "date": date_to, "company_ids": company.ids, "group_by": "customer"})
         open_lines = self.env.execute_query(SQL(
             """

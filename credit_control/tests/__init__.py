@@ -15,3 +15,4 @@ from . import test_confirmation_guard
 from . import test_value_bounds
 from . import test_letter_pdf
 from . import test_statement
+from . import test_overview
