@@ -41,6 +41,11 @@ class CreditOverview(models.TransientModel):
     dunning_chart = fields.Html(string="Dunning Pipeline", compute="_compute_figures", store=True, sanitize=False)
 
     @api.depends("company_id")
+    def _compute_display_name(self):
+        for overview in self:
+            overview.display_name = self.env._("Credit Overview")
+
+    @api.depends("company_id")
     def _compute_figures(self):
         for overview in self:
             overview.update(overview._figures())
