@@ -24,6 +24,7 @@ OPERATION_MODULES = [
     "bench.ops_credit",  # confirm an order, the credit check alone, exposure of all customers
     "bench.ops_reports",  # aging and insured-exposure XLSX
     "bench.ops_dunning",  # dunning run over all overdue invoices
+    "bench.ops_overview",  # the credit overview, statements of account queued for 1,000 customers
 ]
 
 

@@ -43,6 +43,7 @@
         "views/res_partner_dunning_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_overview_views.xml",
+        "views/credit_portal_templates.xml",
         "views/credit_menus.xml",
     ],
     "demo": [

@@ -1,17 +1,15 @@
 from datetime import date
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import CreditCommon
 
 START, END = date(2026, 2, 1), date(2026, 3, 31)
 
 
-@tagged("post_install", "-at_install")
-class TestStatement(CreditCommon):
-    """Statements of account on a crafted history: balances, documents, open items and aging
-    to the cent; the PDF in the customer's language; emails queued for many customers."""
+class StatementHistory(CreditCommon):
+    """A crafted receivable history around the period 2026-02-01 to 2026-03-31."""
 
     @classmethod
     def setUpClass(cls):
@@ -32,6 +30,13 @@ class TestStatement(CreditCommon):
         # Another customer's documents never show.
         cls.other = cls.make_customer("Other Customer")
         cls.make_invoice(cls.other, 55.0, invoice_date=date(2026, 2, 20))
+
+
+
+@tagged("post_install", "-at_install")
+class TestStatement(StatementHistory):
+    """Statements of account on a crafted history: balances, documents, open items and aging
+    to the cent; the PDF in the customer's language; emails queued for many customers."""
 
     def statement(self, partner=None, lang=None):
         engine = self.env["credit.statement.engine"].with_context(lang=lang or "en_US")
@@ -118,3 +123,37 @@ class TestStatement(CreditCommon):
         with self.assertRaises(AccessError):
             self.env["credit.statement.wizard"].with_user(self.salesman).create({
                 "partner_ids": self.customer.ids})
+
+
+@tagged("post_install", "-at_install")
+class TestStatementPortal(StatementHistory, HttpCase):
+    """The portal statement: a portal user sees their own customer's account, never another's."""
+
+    def test_portal_statement_own_customer_only(self):
+        contact = self.env["res.partner"].create({"name": "Anna Payables", "parent_id": self.customer.id,
+                                                  "email": "anna@customer.example.com"})
+        new_test_user(self.env, login="portal_anna", groups="base.group_portal", partner_id=contact.id,
+                      company_id=self.company.id, company_ids=[self.company.id])
+        other_contact = self.env["res.partner"].create({"name": "Otto Other", "parent_id": self.other.id})
+        new_test_user(self.env, login="portal_otto", groups="base.group_portal", partner_id=other_contact.id,
+                      company_id=self.company.id, company_ids=[self.company.id])
+        self.authenticate("portal_anna", "portal_anna")
+        page = self.url_open("/my/credit_statement")
+        self.assertEqual(page.status_code, 200)
+        text = page.text
+        self.assertIn(self.customer.name, text)
+        self.assertIn(self.invoice_b.name, text)
+        self.assertIn("1,500.50", text)  # invoice B still open
+        self.assertNotIn(self.other.name, text)
+        # The home page links to it.
+        self.assertIn("/my/credit_statement", self.url_open("/my").text)
+        # Another customer's portal user gets only their own account, whatever they ask for.
+        self.authenticate("portal_otto", "portal_otto")
+        text = self.url_open(f"/my/credit_statement?partner_id={self.customer.id}").text
+        self.assertIn(self.other.name, text)
+        self.assertIn("55.00", text)
+        self.assertNotIn(self.customer.name, text)
+        self.assertNotIn(self.invoice_b.name, text)
+        # Not logged in: to the login page.
+        self.authenticate(None, None)
+        self.assertIn("/web/login", self.url_open("/my/credit_statement").url)
