@@ -27,6 +27,7 @@ OPERATION_MODULES = [
     "bench.ops_ratings",  # credit snapshot, payment behaviour and scorecard of all customers
     "bench.ops_monitoring",  # warning detection, concentration XLSX, staged limits
     "bench.ops_plans",  # the daily payment-plan adherence job
+    "bench.ops_overview",  # the credit overview, statements of account queued for 1,000 customers
 ]
 
 

@@ -15,9 +15,11 @@
         "data/credit_grade_data.xml",
         "data/mail_activity_type_data.xml",
         "data/credit_dunning_mail_template_data.xml",
+        "data/credit_statement_mail_template_data.xml",
         "data/credit_dunning_data.xml",
         "reports/credit_letter_layout.xml",
         "reports/credit_dunning_letter.xml",
+        "reports/credit_statement.xml",
         "data/credit_insurance_data.xml",
         "data/credit_scorecard_data.xml",
         "data/credit_snapshot_data.xml",
@@ -33,6 +35,7 @@
         "wizards/credit_limit_request_wizard_views.xml",
         "data/credit_review_data.xml",
         "views/credit_review_views.xml",
+        "wizards/credit_statement_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_limit_request_views.xml",
         "views/res_partner_review_views.xml",
@@ -64,6 +67,8 @@
         "views/res_partner_monitoring_views.xml",
         "views/credit_probation_views.xml",
         "views/sale_order_monitoring_views.xml",
+        "views/credit_overview_views.xml",
+        "views/credit_portal_templates.xml",
         "views/credit_menus.xml",
     ],
     "demo": [
@@ -75,6 +80,7 @@
         "demo/credit_demo_reviews.xml",
         "demo/credit_demo_monitoring.xml",
         "demo/credit_demo_payment_plan.xml",
+        "demo/credit_demo_company_cn.xml",
     ],
     "assets": {
         "web.assets_tests": [

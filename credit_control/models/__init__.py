@@ -59,3 +59,5 @@ from . import res_partner_probation
 from . import credit_probation_engine
 from . import sale_order_monitoring
 from . import credit_review_warning
+from . import credit_statement_engine
+from . import credit_overview

@@ -43,6 +43,12 @@ class CreditAuditLog(models.Model):
         string="Decision", required=True, readonly=True)
     old_value = fields.Char(readonly=True)
     new_value = fields.Char(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    old_amount = fields.Monetary(readonly=True, help="The previous amount of a limit decision.")
+    new_amount = fields.Monetary(readonly=True, help="The new amount of a limit or the amount of a release.")
+    is_amount = fields.Boolean(
+        string="Amount Decision", readonly=True,
+        help="The values of this decision are amounts (with their currency), not text.")
     reason = fields.Text(readonly=True)
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
@@ -55,14 +61,23 @@ class CreditAuditLog(models.Model):
         raise UserError(self.env._("Credit audit records cannot be deleted."))
 
     @api.model
-    def _log(self, event_type, partner, company, old=None, new=None, reason=None, document=None):
+    def _log(self, event_type, partner, company, old=None, new=None, reason=None, document=None,
+             currency=None):
         """Append one audit row, whatever the caller's rights or context."""
-        return self._log_rows([self._row(event_type, partner, company, old, new, reason, document)])
+        return self._log_rows([self._row(event_type, partner, company, old, new, reason, document, currency)])
 
     @api.model
-    def _row(self, event_type, partner, company, old=None, new=None, reason=None, document=None):
-        """The values of one audit row (see :meth:`_log_rows`)."""
+    def _row(self, event_type, partner, company, old=None, new=None, reason=None, document=None,
+             currency=None):
+        """The values of one audit row (see :meth:`_log_rows`). Numbers are amounts, kept as
+        money in ``currency`` (default: the company's), other values as text."""
+        amounts = {}
+        if any(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (old, new)):
+            amounts = {"is_amount": True, "old_amount": old or 0.0, "new_amount": new or 0.0,
+                       "currency_id": (currency or company.currency_id).id}
+            old = new = None
         return {
+            **amounts,
             "event_type": event_type,
             "partner_id": partner.id if partner else False,
             "company_id": company.id,

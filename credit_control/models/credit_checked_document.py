@@ -78,8 +78,9 @@ class CreditCheckedDocument(models.AbstractModel):
         return self._credit_check_applies()
 
     # ------------------------------------------------------------------ shared
-    def _credit_reasons(self, lock=True):
-        """The credit engine's reasons against this document, amounts in company currency."""
+    def _credit_reasons(self, lock=True, figures=None):
+        """The credit engine's reasons against this document, amounts in company currency
+        (``figures``: see ``credit.exposure.engine._check``)."""
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         if not partner:
@@ -94,7 +95,7 @@ class CreditCheckedDocument(models.AbstractModel):
         return self.env["credit.exposure.engine"]._check(
             partner, company, to_company(values["amount"]), counted=to_company(values["counted"]),
             payment_term=values["payment_term"], prepaid=values["prepaid"], date=values["date"],
-            lock=lock)
+            lock=lock, figures=figures)
 
     def _credit_error_message(self, any_state=False):
         """The block message, or False when the policy or an approved release allows it.

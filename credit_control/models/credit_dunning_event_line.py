@@ -32,7 +32,7 @@ class CreditDunningEventLine(models.Model):
     instalment_count = fields.Integer(
         readonly=True, help="The invoice's number of instalments when the step was taken.")
     date_due = fields.Date(string="Due Date", readonly=True, help="The instalment's due date.")
-    days_overdue = fields.Integer(readonly=True)
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount_residual = fields.Monetary(string="Open Amount", readonly=True)
     company_currency_id = fields.Many2one(related="event_id.currency_id")

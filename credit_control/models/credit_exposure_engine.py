@@ -239,22 +239,25 @@ class CreditExposureEngine(models.AbstractModel):
 
     @api.model
     def _check(self, partner, company, amount, counted=0.0, payment_term=None, prepaid=False,
-               date=None, lock=True):
+               date=None, lock=True, figures=None):
         """Reasons why a new credit sale of ``amount`` (company currency) to ``partner`` in
         ``company`` breaks the credit policy, as a list of ``(code, message)``. ``counted`` is
         the part of ``amount`` the exposure already includes (a saved draft invoice).
 
         With ``lock``, writes the (partner, company) serialization row first, so that two
         concurrent checks for the same customer cannot both pass on stale snapshots.
+        ``figures``: the pair's figures from :meth:`_compute_figures`, when many documents are
+        checked at once without a lock (the "blocked by credit" search).
         """
         if not self._is_controlled(partner, company):
             return []
         commercial = partner.commercial_partner_id
         profile = commercial.with_company(company).sudo()
         grade = profile.credit_grade_id
-        lock = self.env["credit.check.lock"]._touch_query(commercial, company) if lock else None
-        figures = self._compute_figures(
-            commercial, company, date=date, lock=lock)[(commercial.id, company.id)]
+        if figures is None:
+            lock = self.env["credit.check.lock"]._touch_query(commercial, company) if lock else None
+            figures = self._compute_figures(
+                commercial, company, date=date, lock=lock)[(commercial.id, company.id)]
         currency = figures["currency"]
 
         def money(value):

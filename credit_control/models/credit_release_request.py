@@ -99,7 +99,7 @@ class CreditReleaseRequest(models.Model):
         record._notify_managers()
         self.env["credit.audit.log"]._log(
             "release_request", record.partner_id, record.company_id,
-            new=document.amount_total, reason=reasons, document=document)
+            new=document.amount_total, reason=reasons, document=document, currency=document.currency_id)
         body = plaintext2html(self.env._(
             "Credit release requested for %(amount)s.\n%(reasons)s",
             amount=formatLang(self.env, document.amount_total, currency_obj=document.currency_id),

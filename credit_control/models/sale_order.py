@@ -23,6 +23,10 @@ class SaleOrder(models.Model):
     credit_company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency")
     credit_partner_controlled = fields.Boolean(compute="_compute_credit_partner_available")
+    credit_blocked = fields.Boolean(
+        string="Blocked by Credit", compute="_compute_credit_blocked", search="_search_credit_blocked",
+        help="The quotation cannot be confirmed: the credit policy blocks it and no release "
+        "was approved.")
 
     @api.depends("partner_id", "company_id")
     def _compute_credit_partner_available(self):
@@ -33,6 +37,40 @@ class SaleOrder(models.Model):
             order.credit_partner_controlled = controlled
             order.credit_partner_available = (
                 partner.with_company(order.company_id).sudo().credit_available if controlled else 0.0)
+
+    @api.depends("credit_block_message", "credit_release_state")
+    def _compute_credit_blocked(self):
+        for order in self:
+            order.credit_blocked = bool(order.credit_block_message) and order.credit_release_state != "approved"
+
+    def _search_credit_blocked(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        positive = (True in value) == (operator == "in")
+        return [("id", "in" if positive else "not in", self._credit_blocked_quotations().ids)]
+
+    @api.model
+    def _credit_blocked_quotations(self, companies=None):
+        """The open quotations (of ``companies`` if given, of the companies that block sales)
+        that the credit policy blocks: their customers' figures in one query per company, then
+        each quotation's verdict from them, without lock (nothing is confirmed here)."""
+        domain = [("state", "in", ("draft", "sent")), ("company_id.credit_block_sales", "=", True)]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
+        quotations = self.search(domain)
+        engine = self.env["credit.exposure.engine"]
+        blocked = self.browse()
+        for company in quotations.company_id:
+            orders = quotations.filtered(lambda order, company=company: order.company_id == company)
+            figures = engine._compute_figures(orders.partner_id.commercial_partner_id, company)
+            for order in orders:
+                partner = order.partner_id.commercial_partner_id  # as _credit_reasons
+                if not partner or not engine._is_controlled(partner, company):
+                    continue
+                if order._credit_reasons(lock=False, figures=figures[(partner.id, company.id)]) \
+                        and not order.credit_release_ids._valid_for(order):
+                    blocked |= order
+        return blocked
 
     @api.model
     def _credit_block_depends(self):

@@ -1,2 +1,3 @@
 from . import xlsx_writer
 from . import pdf_batch
+from . import credit_statement_report

@@ -19,8 +19,9 @@ from odoo import modules, tools
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 
-def render_per_record(env, report_ref, records):
-    """``({record id: content}, format)`` of ``report_ref`` for each of ``records``.
+def render_per_record(env, report_ref, records, data=None):
+    """``({record id: content}, format)`` of ``report_ref`` for each of ``records`` (``data``:
+    the report's own values, e.g. a statement's period).
 
     The format is ``"pdf"``, except where Odoo itself renders HTML instead of calling
     wkhtmltopdf (tests without the ``force_report_rendering`` context): ``"html"``.
@@ -28,7 +29,8 @@ def render_per_record(env, report_ref, records):
     if not records:
         return {}, "pdf"
     Report = env["ir.actions.report"].with_context(debug=False)
-    html = Report._render_qweb_html(report_ref, records.ids, data={"report_type": "pdf", "debug": False})[0]
+    html = Report._render_qweb_html(
+        report_ref, records.ids, data={**(data or {}), "report_type": "pdf", "debug": False})[0]
     bodies, body_ids, header, footer, paper = Report._get_report(report_ref)._prepare_html(
         html, report_model=records._name)
     if sorted(body_ids) != sorted(records.ids):

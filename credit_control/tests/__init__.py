@@ -34,3 +34,5 @@ from . import test_probation
 from . import test_concentration
 from . import test_ui_monitoring
 from . import test_warning_snapshot
+from . import test_statement
+from . import test_overview

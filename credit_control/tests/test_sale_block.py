@@ -181,3 +181,25 @@ class TestSaleBlock(CreditCommon):
         with self.assertRaisesRegex(UserError, "1,150.00"):
             blocked.action_post()
         self.assertEqual(blocked.state, "draft")
+
+    def test_blocked_by_credit_filter(self):
+        """The quotations' "Blocked by Credit" filter: the verdict of each open quotation, from
+        one figures query per company; confirmed orders and free customers never match."""
+        self.make_invoice(self.customer, 700.0)
+        big = self.make_order(self.customer, 400.0)
+        small = self.make_order(self.customer, 300.0)
+        free_customer = self.make_customer("Free Customer")
+        free = self.make_order(free_customer, 1e6)
+        confirmed = self.make_order(free_customer, 100.0)
+        confirmed.action_confirm()
+        held = self.make_customer("Held Co", limit=1e6)
+        held.with_company(self.company).write({"credit_hold": True, "credit_hold_reason": "Fraud check"})
+        on_hold = self.make_order(held, 10.0)
+        mine = big | small | free | confirmed | on_hold
+        Order = self.env["sale.order"]
+        self.assertEqual(Order.search([("credit_blocked", "=", True), ("id", "in", mine.ids)]), big | on_hold)
+        self.assertEqual(Order.search([("credit_blocked", "=", False), ("id", "in", mine.ids)]),
+                         small | free | confirmed)
+        self.assertEqual(mine.filtered("credit_blocked"), big | on_hold)
+        # The quotation list's filter is that domain.
+        self.assertIn("credit_blocked", self.env.ref("credit_control.sale_order_view_search_credit").arch)

@@ -95,3 +95,23 @@ class TestCreditUi(HttpCase):
         self.assertEqual((plan.state, plan.move_ids), ("draft", invoice))
         self.assertEqual(plan.line_ids.mapped("amount"), [450.0, 450.0])
         self.assertEqual(plan.create_uid, user)
+    def test_overview_figure_opens_its_list_tour(self):
+        """The Credit app's first screen: a figure (blocked quotations) opens its list."""
+        user = new_test_user(self.env, login="tour_overview",
+                             groups="credit_control.group_credit_user,sales_team.group_sale_salesman_all_leads")
+        company = self.env.ref("base.main_company")
+        # Only the Tour Customer's quotation stays blocked (the demo has others).
+        (self.env["sale.order"]._credit_blocked_quotations(company) - self.order).sudo()._action_cancel()
+        self.assertEqual(self.env["sale.order"]._credit_blocked_quotations(company), self.order)
+        self.start_tour("/odoo/action-credit_control.credit_overview_action",
+                        "credit_control_overview_tour", login=user.login)
+
+    def test_statement_from_customer_form_tour(self):
+        user = new_test_user(self.env, login="tour_statement", groups="credit_control.group_credit_user")
+        self.customer.email = "ap@tour.example.com"
+        self.start_tour(f"/odoo/action-credit_control.res_partner_action_credit/{self.customer.id}",
+                        "credit_control_statement_tour", login=user.login)
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("statement of account", mail.subject)
+        self.assertEqual(mail.attachment_ids.res_id, self.customer.id)

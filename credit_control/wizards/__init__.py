@@ -8,3 +8,4 @@ from . import credit_dunning_run_line
 from . import credit_limit_request_wizard
 from . import credit_concentration_wizard
 from . import credit_concentration_line
+from . import credit_statement_wizard

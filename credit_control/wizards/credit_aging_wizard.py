@@ -125,7 +125,8 @@ class CreditAgingWizard(models.TransientModel):
         return dict(self._fields["group_by"]._description_selection(self.env))[self.group_by]
 
     def _check_companies(self):
-        if not self.env.su and self.company_ids - self.env.user.company_ids:
+        # _origin: the report also runs on a new record (statements, overview, read-only requests).
+        if not self.env.su and self.company_ids._origin - self.env.user.company_ids:
             raise AccessError(self.env._("You cannot report on companies you do not belong to."))
 
     @api.model

@@ -14,7 +14,7 @@ class CreditDunningRunLine(models.TransientModel):
     level_id = fields.Many2one("credit.dunning.level")
     channel = fields.Selection(related="level_id.channel")
     move_ids = fields.Many2many("account.move", string="Invoices")
-    max_days_overdue = fields.Integer(string="Days Overdue")
+    max_days_overdue = fields.Integer(string="Days Overdue", aggregator="max")
     currency_id = fields.Many2one("res.currency")
     amount = fields.Monetary(string="Overdue Amount")
     has_email = fields.Boolean(string="Email Address")

@@ -18,7 +18,7 @@ class CreditInsuranceReportLine(models.TransientModel):
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     exposure = fields.Monetary(readonly=True)
     overdue = fields.Monetary(readonly=True)
-    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True, aggregator="max")
     cover = fields.Monetary(string="Cover Granted", readonly=True)
     cover_source = fields.Selection(
         COVER_SOURCES,

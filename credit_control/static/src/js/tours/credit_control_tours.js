@@ -15,6 +15,20 @@ registry.category("web_tour.tours").add("credit_control_menu_tour", {
             run: "click",
         },
         {
+            content: "The app opens on the credit overview",
+            trigger: ".o_credit_overview .o_credit_card_exposure",
+        },
+        {
+            content: "Open the Customers menu",
+            trigger: 'button[data-menu-xmlid="credit_control.menu_credit_customers"]',
+            run: "click",
+        },
+        {
+            content: "Open the credit customers",
+            trigger: 'a[data-menu-xmlid="credit_control.menu_credit_customer_list"]',
+            run: "click",
+        },
+        {
             content: "The credit customers list opens with the demo customers",
             trigger: ".o_list_view .o_data_row td:contains(Dupont Distribution SARL)",
         },
@@ -117,6 +131,62 @@ registry.category("web_tour.tours").add("credit_control_aging_tour", {
         {
             content: "Unused buckets are hidden",
             trigger: ".o_list_view:not(:has(th[data-name='bucket_7']))",
+        },
+    ],
+});
+
+// The overview's figures open their lists: the blocked quotations.
+registry.category("web_tour.tours").add("credit_control_overview_tour", {
+    steps: () => [
+        {
+            content: "The overview counts the blocked quotation",
+            trigger: ".o_credit_card_blocked .text-danger:contains(1)",
+        },
+        {
+            content: "The aging chart is drawn",
+            trigger: ".o_credit_overview .o_credit_bars",
+        },
+        {
+            content: "Open the blocked quotations",
+            trigger: ".o_credit_card_blocked",
+            run: "click",
+        },
+        {
+            content: "The list is filtered on Blocked by Credit",
+            trigger: '.o_searchview_facet:contains("Blocked by Credit")',
+        },
+        {
+            content: "It shows the blocked quotation",
+            trigger: ".o_list_view .o_data_row td:contains(Tour Customer)",
+        },
+    ],
+});
+
+// A credit user sends a statement of account from the customer form.
+registry.category("web_tour.tours").add("credit_control_statement_tour", {
+    steps: () => [
+        {
+            content: "Open the Credit tab",
+            trigger: '.o_notebook a[name="credit_control"]',
+            run: "click",
+        },
+        {
+            content: "Open the statement of account",
+            trigger: 'button:contains("Statement of Account")',
+            run: "click",
+        },
+        {
+            content: "The wizard counts one customer",
+            trigger: '.modal div[name="partner_count"]:contains(1)',
+        },
+        {
+            content: "Send it by email",
+            trigger: '.modal button[name="action_send"]',
+            run: "click",
+        },
+        {
+            content: "The wizard closes with a confirmation",
+            trigger: '.o_notification:contains("1 statements queued by email")',
         },
     ],
 });

@@ -1,0 +1,61 @@
+"""Operation group (ours only): the Credit app's first screen and statements of account.
+
+- "credit overview": create the overview of the company (all its figures and charts computed);
+- "statements queued (N customers)": the statement wizard's *Send by Email* for up to 1,000
+  customers: the statements computed, rendered to PDF (a few hundred per wkhtmltopdf call) and
+  their emails queued.
+"""
+STATEMENT_CUSTOMERS = 1000
+
+
+def measure(worker, side):
+    if side != "ours":
+        return
+    with worker.registry.cursor() as cr:
+        env = worker.env(cr)
+        has_overview = "credit.overview" in env
+        has_statement = "credit.statement.wizard" in env
+    if has_overview:
+        worker.measure("credit overview", _overview, check=_overview_check)
+    else:
+        worker.unavailable("credit overview", "credit.overview is not in this build")
+    if has_statement:
+        worker.measure(f"statements queued ({STATEMENT_CUSTOMERS} customers)", _statements,
+                       setup=_statement_customers, check=_statements_check, runs=1)
+    else:
+        worker.unavailable("statements queued", "credit.statement.wizard is not in this build")
+
+
+def _overview(env, _prepared):
+    overview = env["credit.overview"].create({})
+    overview.flush_recordset()
+    return overview
+
+
+def _overview_check(env, overview):
+    return {"exposure": overview.exposure_total, "overdue": overview.overdue_total,
+            "blocked": overview.blocked_count, "customers": overview.customer_count}
+
+
+def _statement_customers(env):
+    """The customers with an open receivable, the largest first (at most 1,000)."""
+    groups = env["account.move.line"]._read_group(
+        [("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
+         ("reconciled", "=", False), ("partner_id", "!=", False)],
+        ["partner_id"], ["amount_residual:sum"])
+    partners = env["res.partner"].browse(
+        [partner.id for partner, _amount in sorted(groups, key=lambda g: -g[1])[:STATEMENT_CUSTOMERS]])
+    partners.write({"email": "statements@example.com"})
+    return partners.commercial_partner_id
+
+
+def _statements(env, partners):
+    wizard = env["credit.statement.wizard"].with_context(
+        active_model="res.partner", active_ids=partners.ids).create({})
+    wizard.action_send()
+    return {"partners": len(partners)}
+
+
+def _statements_check(env, value):
+    return {"customers": value["partners"],
+            "queued": env["mail.mail"].search_count([("state", "=", "outgoing"), ("model", "=", "res.partner")])}

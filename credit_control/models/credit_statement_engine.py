@@ -1,0 +1,130 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class CreditStatementEngine(models.AbstractModel):
+    """Statements of account of customers for a period, a handful of queries for any number of
+    customers.
+
+    A statement is the customer's receivable account in the company: the opening balance on the
+    first day, the documents of the period (invoices, credit notes, payments, other entries) with
+    a running balance, the closing balance, and the items still open on the last day with their
+    aging. The open items and the aging come from the aging report's query
+    (``credit.aging.wizard``), so both show the same open amounts on a date. Amounts are in the
+    company currency (the receivable account's currency), in which they reconcile.
+    """
+
+    _name = "credit.statement.engine"
+    _description = "Customer Statement Engine"
+
+    @api.model
+    def _default_period(self, date_to=None):
+        """The period of a statement asked for without dates: the current month and the two
+        before it, up to today."""
+        date_to = date_to or fields.Date.context_today(self)
+        return date_to.replace(day=1) - relativedelta(months=2), date_to
+
+    @api.model
+    def _statements(self, partners, company, date_from, date_to):
+        """``{commercial partner id: statement}`` for ``partners`` in ``company``.
+
+        A statement is a dict: ``partner``, ``company``, ``currency``, ``date_from``,
+        ``date_to``, ``opening``, ``lines`` (dicts ``move``, ``date``, ``date_due``, ``kind``,
+        ``debit``, ``credit``, ``balance``), ``closing``, ``total_debit``, ``total_credit``,
+        ``open_items`` (dicts ``move``, ``date_due``, ``days`` overdue, ``residual``), ``aging``
+        (``[label, amount]`` per bucket of the aging report) and ``aging_total``. Labels are in
+        the language of the environment.
+        """
+        commercial = partners.commercial_partner_id
+        self.env.flush_all()
+        receivable = self.env["credit.exposure.engine"]._receivable_account_condition()
+        scope = SQL(
+            "%s AND aml.parent_state = 'posted' AND aml.company_id = %s AND p.commercial_partner_id = ANY(%s)",
+            receivable, company.id, commercial.ids)
+        opening = dict(self.env.execute_query(SQL(
+            """
+            SELECT p.commercial_partner_id, SUM(aml.balance)
+              FROM account_move_line aml JOIN res_partner p ON p.id = aml.partner_id
+             WHERE %s AND aml.date < %s
+             GROUP BY p.commercial_partner_id
+            """, scope, date_from)))
+        period = self.env.execute_query(SQL(
+            """
+            SELECT p.commercial_partner_id, aml.move_id, MIN(aml.date), MAX(aml.date_maturity),
+                   SUM(aml.balance)
+              FROM account_move_line aml JOIN res_partner p ON p.id = aml.partner_id
+             WHERE %s AND aml.date BETWEEN %s AND %s
+             GROUP BY p.commercial_partner_id, aml.move_id
+             ORDER BY MIN(aml.date), aml.move_id
+            """, scope, date_from, date_to))
+        # The aging report's own query and buckets (a new record: reports run read-only).
+        aging = self.env["credit.aging.wizard"].new({
+            "date": date_to, "company_ids": company.ids, "group_by": "customer"})
+        open_lines = self.env.execute_query(SQL(
+            """
+            SELECT partner_id, move_id, days, SUM(residual)
+              FROM (%s) open_lines
+             WHERE partner_id = ANY(%s)
+             GROUP BY partner_id, move_id, days
+             ORDER BY days DESC, move_id
+            """, aging._open_lines_query(), commercial.ids))
+        moves = self.env["account.move"].browse(
+            {row[1] for row in period} | {row[1] for row in open_lines})
+        moves.fetch(["name", "move_type", "ref", "origin_payment_id", "journal_id"])
+        labels = aging._bucket_labels()
+        bounds = aging._boundaries()
+        currency = company.currency_id
+        statements = {}
+        for partner in commercial:
+            start = currency.round(opening.get(partner.id) or 0.0)
+            statements[partner.id] = {
+                "partner": partner, "company": company, "currency": currency,
+                "date_from": date_from, "date_to": date_to, "opening": start, "closing": start,
+                "lines": [], "total_debit": 0.0, "total_credit": 0.0, "open_items": [],
+                "aging": [[label, 0.0] for label in labels], "aging_total": 0.0,
+            }
+        for partner_id, move_id, date, date_due, amount in period:
+            statement = statements[partner_id]
+            amount = currency.round(amount)
+            debit, credit = max(amount, 0.0), max(-amount, 0.0)
+            statement["closing"] = currency.round(statement["closing"] + amount)
+            statement["total_debit"] += debit
+            statement["total_credit"] += credit
+            move = moves.browse(move_id)
+            statement["lines"].append({
+                "move": move, "date": date, "date_due": date_due, "kind": self._kind(move),
+                "debit": debit, "credit": credit, "balance": statement["closing"]})
+        for partner_id, move_id, days, residual in open_lines:
+            statement = statements[partner_id]
+            residual = currency.round(residual)
+            if currency.is_zero(residual):
+                continue
+            statement["open_items"].append({
+                "move": moves.browse(move_id), "date_due": date_to - timedelta(days=days),
+                "days": max(days, 0), "residual": residual})
+            statement["aging"][self._bucket(days, bounds)][1] += residual
+            statement["aging_total"] += residual
+        return statements
+
+    @api.model
+    def _bucket(self, days, bounds):
+        """Index of the aging bucket of ``days`` overdue (0: not yet due)."""
+        if days <= 0:
+            return 0
+        return next((index for index, bound in enumerate(bounds, 1) if days <= bound), len(bounds) + 1)
+
+    @api.model
+    def _kind(self, move):
+        """What a document is on a statement: ``invoice``, ``refund``, ``payment`` or ``entry``
+        (the template words it in the reader's language)."""
+        if move.move_type in ("out_invoice", "out_receipt"):
+            return "invoice"
+        if move.move_type == "out_refund":
+            return "refund"
+        if move.origin_payment_id or move.journal_id.type in ("bank", "cash"):
+            return "payment"
+        return "entry"

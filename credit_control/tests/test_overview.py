@@ -1,0 +1,48 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import CreditCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-30")
+class TestOverview(CreditCommon):
+    """The overview's figures on a crafted company, each the same number as the list it opens."""
+
+    def test_figures(self):
+        self.make_invoice(self.customer, 600.0, invoice_date=date(2026, 5, 1), due_date=date(2026, 5, 31))
+        self.make_invoice(self.customer, 400.0, invoice_date=date(2026, 6, 20), due_date=date(2026, 7, 20))
+        held = self.make_customer("Held Ltd", limit=5000.0)
+        held.write({"credit_hold": True, "credit_hold_reason": "Bankruptcy rumours",
+                    "credit_review_date": date(2026, 6, 1)})
+        self.make_invoice(held, 1200.0, invoice_date=date(2026, 1, 10), due_date=date(2026, 2, 9))
+        blocked = self.make_order(self.customer, 500.0)  # over the limit and overdue
+        fresh = self.make_customer("Fresh Co", limit=10000.0)
+        self.make_order(fresh, 100.0)  # fits: not blocked
+        overview = self.env["credit.overview"].with_company(self.company).create({})
+        self.assertEqual(overview.company_id, self.company)
+        self.assertEqual(overview.customer_count, 3)
+        self.assertEqual(overview.exposure_total, 2200.0)
+        self.assertEqual(overview.receivable_total, 2200.0)
+        self.assertEqual(overview.overdue_total, 1800.0)
+        self.assertAlmostEqual(overview.overdue_share, 100.0 * 1800 / 2200)
+        # DSO: 2,200 receivable over the 1,000 invoiced since 2026-04-01, times 90 days.
+        self.assertAlmostEqual(overview.dso_days, 198.0)
+        self.assertEqual(overview.blocked_count, 1)
+        self.assertEqual(self.env["sale.order"]._credit_blocked_quotations(self.company), blocked)
+        self.assertEqual(overview.hold_count, 1)
+        self.assertEqual(overview.review_due_count, 1)
+        self.assertEqual(overview.release_pending_count, 0)
+        chart = overview.top_exposure_chart
+        self.assertLess(chart.index("Held Ltd"), chart.index("Credit Customer"))  # largest first
+        for label in ("Current", "1-30", "&gt; 120"):
+            self.assertIn(label, overview.aging_chart)
+        # Each figure opens its list.
+        self.assertEqual(overview.action_open_blocked()["context"], "{'search_default_credit_blocked': 1}")
+        releases = overview.action_open_releases()
+        self.assertEqual(releases["domain"], [("state", "=", "pending"), ("company_id", "=", self.company.id)])
+        overdue = self.env["account.move"].search(overview.action_open_overdue()["domain"])
+        self.assertEqual(sum(overdue.mapped("amount_residual")), overview.overdue_total)

@@ -1,0 +1,159 @@
+from datetime import date
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+
+from .common import CreditCommon
+
+START, END = date(2026, 2, 1), date(2026, 3, 31)
+
+
+class StatementHistory(CreditCommon):
+    """A crafted receivable history around the period 2026-02-01 to 2026-03-31."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.email = "ap@customer.example.com"
+        # Before the period: invoice A 1,000.00, 400.00 paid on it -> opening balance 600.00.
+        cls.invoice_a = cls.make_invoice(cls.customer, 1000.0, invoice_date=date(2026, 1, 10),
+                                         due_date=date(2026, 2, 9))
+        cls.pay(cls.invoice_a, 400.0, date=date(2026, 1, 20))
+        # In the period: invoice B 2,500.50, a credit note of 300.25 (open), 1,000.00 paid on B.
+        cls.invoice_b = cls.make_invoice(cls.customer, 2500.5, invoice_date=date(2026, 2, 15),
+                                         due_date=date(2026, 3, 17))
+        cls.refund = cls.make_invoice(cls.customer, 300.25, move_type="out_refund",
+                                      invoice_date=date(2026, 3, 1))
+        cls.pay(cls.invoice_b, 1000.0, date=date(2026, 3, 10))
+        # After the period: not on the statement.
+        cls.make_invoice(cls.customer, 700.0, invoice_date=date(2026, 4, 5))
+        # Another customer's documents never show.
+        cls.other = cls.make_customer("Other Customer")
+        cls.make_invoice(cls.other, 55.0, invoice_date=date(2026, 2, 20))
+
+
+
+@tagged("post_install", "-at_install")
+class TestStatement(StatementHistory):
+    """Statements of account on a crafted history: balances, documents, open items and aging
+    to the cent; the PDF in the customer's language; emails queued for many customers."""
+
+    def statement(self, partner=None, lang=None):
+        engine = self.env["credit.statement.engine"].with_context(lang=lang or "en_US")
+        partner = partner or self.customer
+        return engine._statements(partner, self.company, START, END)[partner.id]
+
+    def test_figures_to_the_cent(self):
+        st = self.statement()
+        self.assertEqual(st["opening"], 600.0)
+        self.assertEqual(
+            [(line["move"], line["date"], line["kind"], line["debit"], line["credit"], line["balance"])
+             for line in st["lines"]],
+            [(self.invoice_b, date(2026, 2, 15), "invoice", 2500.5, 0.0, 3100.5),
+             (self.refund, date(2026, 3, 1), "refund", 0.0, 300.25, 2800.25),
+             (self.invoice_b.matched_payment_ids.move_id, date(2026, 3, 10), "payment", 0.0, 1000.0, 1800.25)])
+        self.assertEqual(st["lines"][0]["date_due"], date(2026, 3, 17))
+        self.assertAlmostEqual(st["total_debit"], 2500.5, places=2)
+        self.assertAlmostEqual(st["total_credit"], 1300.25, places=2)
+        self.assertEqual(st["closing"], 1800.25)
+        # Open on the last day: A (600.00, 50 days), B (1,500.50, 14 days), the credit note.
+        self.assertEqual(
+            [(item["move"], item["date_due"], item["days"], item["residual"]) for item in st["open_items"]],
+            [(self.invoice_a, date(2026, 2, 9), 50, 600.0),
+             (self.refund, date(2026, 3, 1), 30, -300.25),
+             (self.invoice_b, date(2026, 3, 17), 14, 1500.5)])
+        self.assertEqual(st["aging"], [
+            ["Current", 0.0], ["1-30", 1200.25], ["31-60", 600.0], ["61-90", 0.0], ["91-120", 0.0],
+            ["> 120", 0.0]])
+        self.assertAlmostEqual(st["aging_total"], st["closing"], places=2)
+
+    def test_past_period_ignores_later_payments(self):
+        """A statement to the end of February: B fully open, the March payment not yet there."""
+        engine = self.env["credit.statement.engine"]
+        st = engine._statements(self.customer, self.company, START, date(2026, 2, 28))[self.customer.id]
+        self.assertEqual(st["closing"], 3100.5)
+        self.assertEqual([(item["move"], item["residual"]) for item in st["open_items"]],
+                         [(self.invoice_a, 600.0), (self.invoice_b, 2500.5)])
+
+    def test_pdf_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["credit_control"], ["zh_CN"], overwrite=True)
+        chinese = self.make_customer("广州美达贸易有限公司", lang="zh_CN")
+        self.make_invoice(chinese, 888.0, invoice_date=date(2026, 3, 5), due_date=date(2026, 3, 20))
+        wizard = self.env["credit.statement.wizard"].create({
+            "partner_ids": (self.customer | chinese).ids, "date_from": START, "date_to": END})
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "credit_control.action_report_credit_statement", (self.customer | chinese).ids,
+            data=wizard._report_data())
+        html = html.decode()
+        self.assertIn("Statement of account", html)
+        self.assertIn("1,800.25", html)
+        self.assertIn("2,500.50", html)
+        self.assertIn("对账单", html)
+        self.assertIn("期初余额", html)
+        self.assertIn("888.00", html)
+        self.assertIn("未逾期", html)  # the aging label, in the customer's language
+
+    def test_send_many_queues_emails(self):
+        mute = self.make_customer("No Email Ltd")
+        self.make_invoice(mute, 42.0, invoice_date=date(2026, 3, 1))
+        action = self.env["credit.statement.wizard"].with_context(
+            active_model="res.partner", active_ids=(self.customer | mute).ids).create({
+                "date_from": START, "date_to": END}).action_send()
+        self.assertIn("1 statements queued", action["params"]["message"])
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.subject, f"{self.company.name}: statement of account")
+        self.assertEqual(len(mail.attachment_ids), 1)
+        self.assertIn(b"1,800.25", mail.attachment_ids.raw)  # HTML in tests (no wkhtmltopdf)
+        note = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", mute.id),
+                                                ("attachment_ids", "!=", False)])
+        self.assertEqual(len(note), 1)
+        self.assertIn("42.00", note.attachment_ids.raw.decode())
+
+    def test_wizard_from_customer_form_and_rules(self):
+        form = Form(self.env["credit.statement.wizard"].with_context(
+            active_model="res.partner", active_ids=self.customer.ids))
+        self.assertEqual(form.partner_count, 1)
+        form.date_from = date(2026, 4, 1)
+        form.date_to = date(2026, 3, 1)
+        with self.assertRaises(ValidationError):
+            form.save()
+        with self.assertRaises(AccessError):
+            self.env["credit.statement.wizard"].with_user(self.salesman).create({
+                "partner_ids": self.customer.ids})
+
+
+@tagged("post_install", "-at_install")
+class TestStatementPortal(StatementHistory, HttpCase):
+    """The portal statement: a portal user sees their own customer's account, never another's."""
+
+    def test_portal_statement_own_customer_only(self):
+        contact = self.env["res.partner"].create({"name": "Anna Payables", "parent_id": self.customer.id,
+                                                  "email": "anna@customer.example.com"})
+        new_test_user(self.env, login="portal_anna", groups="base.group_portal", partner_id=contact.id,
+                      company_id=self.company.id, company_ids=[self.company.id])
+        other_contact = self.env["res.partner"].create({"name": "Otto Other", "parent_id": self.other.id})
+        new_test_user(self.env, login="portal_otto", groups="base.group_portal", partner_id=other_contact.id,
+                      company_id=self.company.id, company_ids=[self.company.id])
+        self.authenticate("portal_anna", "portal_anna")
+        page = self.url_open("/my/credit_statement")
+        self.assertEqual(page.status_code, 200)
+        text = page.text
+        self.assertIn(self.customer.name, text)
+        self.assertIn(self.invoice_b.name, text)
+        self.assertIn("1,500.50", text)  # invoice B still open
+        self.assertNotIn(self.other.name, text)
+        # The home page links to it.
+        self.assertIn("/my/credit_statement", self.url_open("/my").text)
+        # Another customer's portal user gets only their own account, whatever they ask for.
+        self.authenticate("portal_otto", "portal_otto")
+        text = self.url_open(f"/my/credit_statement?partner_id={self.customer.id}").text
+        self.assertIn(self.other.name, text)
+        self.assertIn("55.00", text)
+        self.assertNotIn(self.customer.name, text)
+        self.assertNotIn(self.invoice_b.name, text)
+        # Not logged in: to the login page.
+        self.authenticate(None, None)
+        self.assertIn("/web/login", self.url_open("/my/credit_statement").url)

@@ -1,0 +1,170 @@
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import split_every
+
+from ..models.credit_value_bounds import DATES
+from ..reports.pdf_batch import render_per_record
+
+REPORT = "credit_control.action_report_credit_statement"
+
+
+class CreditStatementWizard(models.TransientModel):
+    """Statements of account for one customer or many (from the customer form or list): print
+    them, or queue them by email in each customer's language with the PDF attached.
+
+    The figures come from ``credit.statement.engine``; the PDFs are rendered a few hundred per
+    wkhtmltopdf call (``reports/pdf_batch.py``) and the emails are queued, never sent inline,
+    like the dunning emails.
+    """
+
+    _name = "credit.statement.wizard"
+    _description = "Statement of Account"
+    _inherit = ["credit.value.bounds"]
+
+    _statements_per_call = 250  # statements rendered per wkhtmltopdf call
+
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)])
+    date_from = fields.Date(
+        string="From", required=True,
+        default=lambda self: self.env["credit.statement.engine"]._default_period()[0])
+    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Email Template", domain=[("model", "=", "res.partner")],
+        default=lambda self: self.env.ref("credit_control.mail_template_credit_statement", raise_if_not_found=False))
+    partner_count = fields.Integer(compute="_compute_partner_count")
+    missing_email_count = fields.Integer(
+        compute="_compute_partner_count", string="Customers without Email",
+        help="Their statement is put in their chatter, to be posted.")
+
+    @api.model
+    def _credit_bounds(self):
+        return {**super()._credit_bounds(), "date_from": DATES, "date_to": DATES}
+
+    @api.model
+    def _credit_record_fields(self):
+        return (*super()._credit_record_fields(), "company_id", "mail_template_id")
+
+    @api.constrains("date_from", "date_to")
+    def _check_period(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise ValidationError(self.env._("A statement's period must start before it ends."))
+
+    @api.depends("partner_ids")
+    def _compute_partner_count(self):
+        engine = self.env["credit.dunning.engine"]
+        for wizard in self:
+            customers = wizard.partner_ids.commercial_partner_id
+            recipients = engine._email_recipients(customers)
+            wizard.partner_count = len(customers)
+            wizard.missing_email_count = sum(1 for partner in customers if not recipients[partner.id])
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get("active_model") == "res.partner" and "partner_ids" in fields_list:
+            partners = self.env["res.partner"].browse(self.env.context.get("active_ids") or [])
+            values["partner_ids"] = [Command.set(partners.commercial_partner_id.ids)]
+        return values
+
+    def _report_data(self):
+        return {"company_id": self.company_id.id, "date_from": fields.Date.to_string(self.date_from),
+                "date_to": fields.Date.to_string(self.date_to)}
+
+    def action_print(self):
+        self.ensure_one()
+        return self.env.ref(REPORT).report_action(self.partner_ids.commercial_partner_id, data=self._report_data())
+
+    def action_send(self):
+        """Queue one email per customer with its statement; customers without an email address
+        get the statement in their chatter, to be posted."""
+        self.ensure_one()
+        if not self.mail_template_id:
+            raise UserError(self.env._("Choose the email template of the statements."))
+        customers = self.partner_ids.commercial_partner_id
+        customers.check_access("read")
+        engine = self.env["credit.dunning.engine"]
+        recipients = engine._email_recipients(customers)
+        attachments = self._render(customers)
+        emailing = customers.filtered(lambda partner: recipients[partner.id])
+        self._queue_emails(emailing, recipients, attachments)
+        self._post_statements(customers - emailing, attachments)
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "success", "sticky": False, "next": {"type": "ir.actions.act_window_close"},
+            "message": self.env._(
+                "%(sent)s statements queued by email, %(posted)s left in the chatter to be posted.",
+                sent=len(emailing), posted=len(customers) - len(emailing)),
+        }}
+
+    def _render(self, customers):
+        """``{partner id: attachment}``: the statements as PDF, on the customers."""
+        contents, report_format = {}, "pdf"
+        for chunk in split_every(self._statements_per_call, customers.ids, customers.browse):
+            rendered, report_format = render_per_record(self.env, REPORT, chunk, data=self._report_data())
+            contents.update(rendered)
+        title = self.env._("Statement")
+        # sudo: credit users read the customers (checked above) but neither write them (the
+        # attachment's document) nor create emails (mail.mail is for administrators); what is
+        # created is only the statement they asked for, as the dunning engine does.
+        attachments = self.env["ir.attachment"].sudo().create([{
+            "name": f"{title} - {partner.name} - {self.date_to}.{report_format}",
+            "raw": contents[partner.id],
+            "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
+            "res_model": "res.partner",
+            "res_id": partner.id,
+        } for partner in customers])
+        return dict(zip(customers.ids, attachments, strict=True))
+
+    def _reply_to(self, partners):
+        return partners._notify_get_reply_to_batch(
+            defaults=dict.fromkeys(partners.ids, self.company_id.email_formatted),
+            author_ids=dict.fromkeys(partners.ids, self.company_id.partner_id.id))
+
+    def _queue_emails(self, partners, recipients, attachments):
+        """One queued email per customer from the template, in the customer's language."""
+        if not partners:
+            return
+        template = self.mail_template_id.with_company(self.company_id)  # object.env.company
+        rendered = template._generate_template(partners.ids, ["subject", "body_html", "email_from"])
+        reply_to = self._reply_to(partners)
+        self.env["mail.mail"].sudo().create([{  # sudo: see _render
+            "model": "res.partner",
+            "res_id": partner.id,
+            "record_name": partner.display_name,
+            "message_type": "email_outgoing",
+            "is_notification": True,
+            "auto_delete": False,
+            "author_id": self.company_id.partner_id.id,
+            "email_from": rendered[partner.id].get("email_from") or self.company_id.email_formatted,
+            "reply_to": reply_to[partner.id],
+            "subject": rendered[partner.id]["subject"],
+            "body_html": rendered[partner.id]["body_html"],
+            "body": rendered[partner.id]["body_html"],
+            "recipient_ids": [Command.set(recipients[partner.id].ids)],
+            "attachment_ids": [Command.set(attachments[partner.id].ids)],
+        } for partner in partners])
+
+    def _post_statements(self, partners, attachments):
+        if not partners:
+            return
+        reply_to = self._reply_to(partners)
+        author = self.env.user.partner_id
+        self.env["mail.message"].sudo().create([{  # sudo: see _render
+            "model": "res.partner",
+            "res_id": partner.id,
+            "record_name": partner.display_name,
+            "message_type": "notification",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "reply_to": reply_to[partner.id],
+            "body": Markup("<p>%s</p>") % self.env._(
+                "Statement of account from %(start)s to %(end)s, to be posted (no email address).",
+                start=self.date_from, end=self.date_to),
+            "attachment_ids": [Command.set(attachments[partner.id].ids)],
+        } for partner in partners])
