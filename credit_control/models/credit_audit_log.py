@@ -69,13 +69,13 @@ class CreditAuditLog(models.Model):
     @api.model
     def _row(self, event_type, partner, company, old=None, new=None, reason=None, document=None,
              currency=None):
-        """The values of one audit row (see :meth:`_log_rows`). Numbers are amounts, kept as
-        money in ``currency`` (default: the company's), other values as text."""
+        """The values of one audit row (see :meth:`_log_rows`). Every value is kept as text
+        (searchable, exported as given); numbers are amounts and are kept as money in
+        ``currency`` (default: the company's) too, which the screens show instead of the text."""
         amounts = {}
         if any(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (old, new)):
             amounts = {"is_amount": True, "old_amount": old or 0.0, "new_amount": new or 0.0,
                        "currency_id": (currency or company.currency_id).id}
-            old = new = None
         return {
             **amounts,
             "event_type": event_type,

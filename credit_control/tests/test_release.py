@@ -106,8 +106,8 @@ class TestRelease(CreditCommon):
             tracking_disable=True, mail_notrack=True).write({"credit_limit": 2000.0})
         log = self.env["credit.audit.log"].search(
             [("partner_id", "=", self.customer.id), ("event_type", "=", "limit")], order="id desc", limit=1)
-        self.assertEqual((log.old_value, log.new_value, log.user_id), (False, False, self.credit_manager))
-        # Amounts are money in the company currency, not text ("2000.0").
+        self.assertEqual((log.old_value, log.new_value, log.user_id), ("1000.0", "2000.0", self.credit_manager))
+        # Amounts are money in the company currency too, which the screens show instead of the text.
         self.assertEqual((log.is_amount, log.old_amount, log.new_amount, log.currency_id),
                          (True, 1000.0, 2000.0, self.company.currency_id))
         # With tracking on (the test base switches it off), the chatter shows the change too.
