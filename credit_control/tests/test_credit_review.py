@@ -166,6 +166,17 @@ class TestCreditReview(CreditCommon):
                 self.env.ref("credit_control.ir_cron_credit_end_temporary_limits").method_direct_trigger()
         self.assertEqual(self.customer.credit_limit, 2000.0)
 
+    def test_review_dates_and_reviews_are_per_company(self):
+        company_2 = self.setup_other_company(name="Review Co 2", currency_id=self.other_currency.id)["company"]
+        self.env.user.company_ids |= company_2
+        self.customer.credit_review_date = date(2026, 9, 1)  # not due in the first company
+        self.customer.with_company(company_2).write({"credit_limit": 700.0, "credit_review_date": date(2026, 2, 1)})
+        self.open_due_reviews()
+        review = self.env["credit.review"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(review, [{
+            "company_id": company_2.id, "currency_id": self.other_currency.id, "date_due": date(2026, 2, 1),
+            "credit_limit": 700.0, "receivable": 0.0}])
+
     def test_daily_job_queries_do_not_grow_with_customers(self):
         def run_for(count, offset):
             for i in range(count):
