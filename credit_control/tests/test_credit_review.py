@@ -150,6 +150,15 @@ class TestCreditReview(CreditCommon):
             review.write({"proposed_limit": 900.0})
         with self.assertRaises(AccessError):
             review.action_refuse()
+        with self.assertRaises(AccessError):
+            review.write({"decision_note": "fine"})
+        manager_review = review.with_user(self.credit_manager)
+        manager_review.write({"decision_note": "Overdue too high"})
+        manager_review.action_refuse()
+        self.assertEqual(review.decision_note, "Overdue too high")
+        self.assertEqual(self.audit()[-1:].mapped("reason"), ["Overdue too high"])
+        with self.assertRaisesRegex(UserError, "awaits a decision"):
+            manager_review.write({"decision_note": "changed"})
         self.assertEqual(self.customer.credit_limit, 1000.0)
 
     def test_review_limit_ends_active_temporary_limit(self):
