@@ -23,6 +23,11 @@ class CreditPartnerSnapshot(models.Model):
     Written only by :meth:`_snapshot` (the daily job), one set-based statement per batch of
     customers, idempotent per day: a second run on the same day updates that day's row. Rows
     older than the company's retention are pruned by the job. Users only read snapshots.
+
+    Public interface: :meth:`_compute_rows` (the figures, score, breakdown and suggestions of
+    customers now, without writing: what a credit review freezes), :meth:`_snapshot` (write
+    the day's rows, e.g. *Score Now*), and the stored rows themselves (``score_breakdown`` as
+    JSON ``[{factor, agency, value, points, weight}]``, ``score_breakdown_html`` to show it).
     """
 
     _name = "credit.partner.snapshot"
@@ -156,12 +161,16 @@ class CreditPartnerSnapshot(models.Model):
     @api.model
     def _snapshot_batch(self, company, date, partners):
         """Compute and write the snapshot rows of ``partners`` (commercial partners) in ``company``."""
-        self._write_rows(company, date, partners.ids, self._snapshot_values(company, date, partners))
+        self._write_rows(company, date, partners.ids, self._compute_rows(company, date, partners))
 
     @api.model
-    def _snapshot_values(self, company, date, partners):
-        """The snapshot values of ``partners`` (commercial partners) in ``company`` on ``date``,
-        one dict per partner in their order: what the job writes and a credit review freezes."""
+    def _compute_rows(self, company, date, partners):
+        """Everything a snapshot holds for ``partners`` (commercial partners) in ``company`` on
+        ``date``, without writing it: one dict per partner (same order) with the exposure
+        engine's figures, the behaviour engine's figures, ``grade_id`` and the scorecard's
+        ``score``, ``score_breakdown``, ``suggested_grade_id`` and ``suggested_limit``.
+        What a credit review freezes at its creation."""
+        self = self.sudo()
         figures = self.env["credit.exposure.engine"]._compute_figures(partners, company, date=date)
         behaviour = self.env["credit.behaviour.engine"]._compute_behaviour(partners, company, date=date)
         grades = {partner.id: partner.credit_grade_id.id for partner in partners.with_company(company)}

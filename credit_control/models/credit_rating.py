@@ -58,6 +58,11 @@ class CreditRating(models.Model):
             value = rating.grade or f"{rating.score:g}"
             rating.display_name = f"{rating.agency_id.name or ''} {value} ({rating.date or ''})"
 
+    @api.model
+    def get_import_templates(self):
+        return [{"label": self.env._("Import Template for External Ratings"),
+                 "template": "/credit_control/static/xls/credit_rating_import_template.csv"}]
+
     @api.model_create_multi
     def create(self, vals_list):
         missing = [vals for vals in vals_list if not vals.get("partner_id")]

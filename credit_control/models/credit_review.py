@@ -257,7 +257,7 @@ class CreditReview(models.Model):
         behaviour figures, grade, limit, score, breakdown and suggestions), computed set-based
         by the same method."""
         # Figures need every invoice and order; only numbers are kept on the review.
-        rows = self.env["credit.partner.snapshot"].sudo()._snapshot_values(company, date, partners)
+        rows = self.env["credit.partner.snapshot"].sudo()._compute_rows(company, date, partners)
         result = {}
         for partner, row in zip(partners, rows, strict=True):
             values = {column: row.get(column) for column in SNAPSHOT_COLUMNS}

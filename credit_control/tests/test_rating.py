@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import file_open
 
 from .common import CreditCommon
 
@@ -48,6 +49,13 @@ class TestRating(CreditCommon):
         self.assertEqual(ratings.mapped("partner_id"), self.by_vat | self.by_registry | self.by_name)
         self.assertEqual(ratings.mapped("score"), [71.0, 4.0, 55.5])
         self.assertEqual(ratings[0].agency_id, self.bureau)
+
+    def test_import_template(self):
+        template = self.Rating.get_import_templates()[0]["template"]
+        path = template.replace("/credit_control/", "", 1)
+        with file_open(f"credit_control/{path}") as handle:
+            header = handle.readline().strip().split(",")
+        self.assertEqual(header[:5], ["Customer Identifier", "Agency", "Score", "Grade", "Date"])
 
     def test_import_bad_rows_import_nothing(self):
         self.make_customer("Twin Co")

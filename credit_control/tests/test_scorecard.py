@@ -69,6 +69,9 @@ class TestScorecard(CreditCommon):
         # Grade B (min 65) is the best the score reaches; sales 1,400 × 20 % = 280 → 200.
         self.assertEqual(row.suggested_grade_id, self.env.ref("credit_control.credit_grade_b"))
         self.assertEqual(row.suggested_limit, 200.0)
+        live = self.Snapshot._compute_rows(self.company, TODAY, self.payer)[0]
+        self.assertEqual((live["score"], live["suggested_limit"], live["score_breakdown"]),
+                         (69, 200.0, row.score_breakdown))
         payer = self.payer
         self.assertEqual((payer.credit_score, payer.credit_suggested_grade_id, payer.credit_suggested_limit),
                          (69, row.suggested_grade_id, 200.0))

@@ -61,6 +61,17 @@ class TestSnapshot(CreditCommon):
         self.assertEqual(self.late.credit_snapshot_overdue, 800.0)
         self.assertEqual(self.late.credit_snapshot_overdue_days, 70)
 
+    def test_two_companies_each_own_row_and_fields(self):
+        company_2 = self.setup_other_company(name="Snapshot Co 2")["company"]
+        self.good.with_company(company_2).credit_limit = 99.0
+        self.make_invoice(self.good, 40.0, company=company_2)
+        self.Snapshot._snapshot(self.company | company_2, partners=self.good)
+        rows = self.Snapshot.search([("partner_id", "=", self.good.id)])
+        self.assertEqual(sorted((r.company_id.id, r.exposure, r.credit_limit) for r in rows),
+                         sorted([(self.company.id, 500.0, 5000.0), (company_2.id, 40.0, 99.0)]))
+        self.assertEqual(self.good.with_company(company_2).credit_snapshot_exposure, 40.0)
+        self.assertEqual(self.good.with_company(self.company).credit_snapshot_exposure, 500.0)
+
     def test_highest_exposure_of_the_year(self):
         self.Snapshot._snapshot(self.company, date=date(2026, 6, 1), partners=self.late)
         self.Snapshot._snapshot(self.company, date=date(2025, 6, 1), partners=self.late)  # over a year ago
