@@ -107,7 +107,7 @@ class CreditReview(models.Model):
     # The manager's decision
     decided_by_id = fields.Many2one("res.users", readonly=True)
     decided_date = fields.Datetime(readonly=True)
-    decision_note = fields.Text(readonly=True)
+    decision_note = fields.Text(help="The credit manager's reasons, written before approving or refusing.")
 
     _proposed_limit_positive = models.Constraint(
         "CHECK (proposed_limit IS NULL OR proposed_limit >= 0)", "A proposed limit cannot be negative.")
@@ -180,11 +180,15 @@ class CreditReview(models.Model):
         state, the frozen figures and the decision are the server's (any field a user may
         write is writable over RPC)."""
         if not self.env.su:
-            forbidden = set(vals) - PROPOSAL_FIELDS
+            forbidden = set(vals) - PROPOSAL_FIELDS - {"decision_note"}
             if forbidden:
                 raise AccessError(self.env._(
                     "These fields of a credit review cannot be changed: %s", ", ".join(sorted(forbidden))))
-            if any(review.state != "draft" for review in self):
+            if "decision_note" in vals:
+                self._check_group("credit_control.group_credit_manager")
+                if any(review.state != "proposed" for review in self):
+                    raise UserError(self.env._("The decision note is written while the proposal awaits a decision."))
+            if PROPOSAL_FIELDS & vals.keys() and any(review.state != "draft" for review in self):
                 raise UserError(self.env._("Only a review still to be reviewed can change its proposal."))
         result = super().write(vals)
         if vals.get("user_id"):
@@ -253,7 +257,7 @@ class CreditReview(models.Model):
         behaviour figures, grade, limit, score, breakdown and suggestions), computed set-based
         by the same method."""
         # Figures need every invoice and order; only numbers are kept on the review.
-        rows = self.env["credit.partner.snapshot"].sudo()._snapshot_values(company, date, partners)
+        rows = self.env["credit.partner.snapshot"].sudo()._compute_rows(company, date, partners)
         result = {}
         for partner, row in zip(partners, rows, strict=True):
             values = {column: row.get(column) for column in SNAPSHOT_COLUMNS}
@@ -367,7 +371,9 @@ class CreditReview(models.Model):
         customer.write(values)
 
     def _decide(self, state, note):
+        """Record the decision; ``note`` defaults to the decision note the manager wrote."""
         self.ensure_one()
+        note = note or self.decision_note
         # Checked by the callers; the decision fields are closed to users' writes.
         self.sudo().write({"state": state, "decided_by_id": self.env.uid,
                            "decided_date": fields.Datetime.now(), "decision_note": note or False})

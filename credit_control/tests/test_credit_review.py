@@ -150,6 +150,15 @@ class TestCreditReview(CreditCommon):
             review.write({"proposed_limit": 900.0})
         with self.assertRaises(AccessError):
             review.action_refuse()
+        with self.assertRaises(AccessError):
+            review.write({"decision_note": "fine"})
+        manager_review = review.with_user(self.credit_manager)
+        manager_review.write({"decision_note": "Overdue too high"})
+        manager_review.action_refuse()
+        self.assertEqual(review.decision_note, "Overdue too high")
+        self.assertEqual(self.audit()[-1:].mapped("reason"), ["Overdue too high"])
+        with self.assertRaisesRegex(UserError, "awaits a decision"):
+            manager_review.write({"decision_note": "changed"})
         self.assertEqual(self.customer.credit_limit, 1000.0)
 
     def test_review_limit_ends_active_temporary_limit(self):
@@ -165,6 +174,17 @@ class TestCreditReview(CreditCommon):
             with self.enter_registry_test_mode():
                 self.env.ref("credit_control.ir_cron_credit_end_temporary_limits").method_direct_trigger()
         self.assertEqual(self.customer.credit_limit, 2000.0)
+
+    def test_review_dates_and_reviews_are_per_company(self):
+        company_2 = self.setup_other_company(name="Review Co 2", currency_id=self.other_currency.id)["company"]
+        self.env.user.company_ids |= company_2
+        self.customer.credit_review_date = date(2026, 9, 1)  # not due in the first company
+        self.customer.with_company(company_2).write({"credit_limit": 700.0, "credit_review_date": date(2026, 2, 1)})
+        self.open_due_reviews()
+        review = self.env["credit.review"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(review, [{
+            "company_id": company_2.id, "currency_id": self.other_currency.id, "date_due": date(2026, 2, 1),
+            "credit_limit": 700.0, "receivable": 0.0}])
 
     def test_daily_job_queries_do_not_grow_with_customers(self):
         def run_for(count, offset):
