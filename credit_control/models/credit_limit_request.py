@@ -127,6 +127,12 @@ class CreditLimitRequest(models.Model):
         partner.check_access("read")
         if company not in self.env.user.company_ids:
             raise AccessError(self.env._("You do not work in %s.", company.name))
+        if order:
+            order.check_access("read")
+            if (order.partner_id.commercial_partner_id, order.company_id) != (partner, company):
+                raise UserError(self.env._(
+                    "%(order)s is not a quotation of %(partner)s in %(company)s.",
+                    order=order.display_name, partner=partner.display_name, company=company.name))
         currency = company.currency_id
         customer = partner.with_company(company).sudo()
         if not reason or not reason.strip():

@@ -88,7 +88,7 @@ class CreditReview(models.Model):
 
     # The controller's proposal
     proposed_grade_id = fields.Many2one(
-        "credit.grade", tracking=True,
+        "credit.grade", tracking=True, check_company=True,
         domain="[('company_id', 'in', [company_id, False])]")
     proposed_limit = fields.Monetary(tracking=True)
     proposed_review_date = fields.Date(
@@ -186,7 +186,13 @@ class CreditReview(models.Model):
                     "These fields of a credit review cannot be changed: %s", ", ".join(sorted(forbidden))))
             if any(review.state != "draft" for review in self):
                 raise UserError(self.env._("Only a review still to be reviewed can change its proposal."))
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("user_id"):
+            # The review's to-do follows its new responsible.
+            activity_type = self.env.ref("credit_control.mail_activity_credit_review")
+            self.filtered(lambda r: r.state == "draft").sudo().activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type).write({"user_id": vals["user_id"]})
+        return result
 
     # ------------------------------------------------------------------ actions
     def action_propose(self):

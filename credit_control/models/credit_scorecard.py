@@ -83,10 +83,11 @@ class CreditScorecard(models.Model):
         financials = self._financials(company, partners, date)
         grades = self._grade_scale(company)
         covers = self._insurance_caps(company, partners, date)
+        tables = scorecard._band_tables()
         result = {}
         for partner, values in zip(partners, figures, strict=True):
             score, breakdown = scorecard._score(
-                self._factor_values(partner, values, ratings, financials, date))
+                self._factor_values(partner, values, ratings, financials, date), tables)
             grade = self._suggest_grade(grades, score)
             result[partner.id] = {
                 "score": score, "score_breakdown": breakdown,
@@ -96,19 +97,27 @@ class CreditScorecard(models.Model):
             }
         return result
 
-    def _score(self, values):
-        """``(score 0-100, breakdown)`` from ``{(factor key, agency id): value or None}``."""
+    def _score(self, values, tables=None):
+        """``(score 0-100, breakdown)`` from ``{(factor key, agency id): value or None}``;
+        ``tables`` are the factors' band tables (:meth:`_band_tables`), read once per run."""
         self.ensure_one()
+        tables = tables or self._band_tables()
         breakdown, total, weights = [], 0.0, 0.0
-        for factor in self.factor_ids:
-            value = values.get((factor.factor, factor.agency_id.id or None))
-            points = factor._points(value)
-            breakdown.append({"factor": factor.factor, "agency": factor.agency_id.name or None,
-                              "value": value, "points": points, "weight": factor.weight})
-            if points is not None and factor.weight:
-                total += factor.weight * points
-                weights += factor.weight
+        for factor, key, weight, table in tables:
+            value = values.get(key)
+            points = factor._points(value, table)
+            breakdown.append({"factor": key[0], "agency": factor.agency_id.name or None,
+                              "value": value, "points": points, "weight": weight})
+            if points is not None and weight:
+                total += weight * points
+                weights += weight
         return (int(math.floor(total / weights + 0.5)) if weights else 0), breakdown
+
+    def _band_tables(self):
+        """``[(factor, (factor key, agency id or None), weight, band table)]`` of the scorecard."""
+        self.ensure_one()
+        return [(factor, (factor.factor, factor.agency_id.id or None), factor.weight, factor._band_table())
+                for factor in self.factor_ids]
 
     @api.model
     def _factor_values(self, partner, values, ratings, financials, date):

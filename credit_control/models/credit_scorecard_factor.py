@@ -1,3 +1,5 @@
+import bisect
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -25,6 +27,7 @@ class CreditScorecardFactor(models.Model):
         help="Relative weight of the factor in the score: the score is the weighted average of "
         "the points of the factors measured for the customer.")
     band_ids = fields.One2many("credit.scorecard.band", "factor_id", string="Bands", copy=True)
+    band_summary = fields.Char(string="Bands Summary", compute="_compute_band_summary")
 
     _weight_range = models.Constraint("CHECK (weight >= 0 AND weight <= 100)",
                                       "A factor's weight is between 0 and 100.")
@@ -47,12 +50,22 @@ class CreditScorecardFactor(models.Model):
             label = labels.get(factor.factor, "")
             factor.display_name = f"{label} ({factor.agency_id.name})" if factor.agency_id else label
 
-    def _points(self, value):
-        """Points of ``value``: those of the band with the highest lower bound at most the
-        value (the lowest band also takes anything below it); None for no value or no band."""
+    @api.depends("band_ids.value_from", "band_ids.points")
+    def _compute_band_summary(self):
+        for factor in self:
+            factor.band_summary = " · ".join(factor.band_ids.sorted("value_from").mapped("display_name"))
+
+    def _band_table(self):
+        """The bands as ``([lower bounds], [points])``, sorted by lower bound."""
         self.ensure_one()
-        if value is None or not self.band_ids:
-            return None
         bands = self.band_ids.sorted("value_from")
-        band = next((b for b in reversed(bands) if value >= b.value_from), bands[0])
-        return band.points
+        return bands.mapped("value_from"), bands.mapped("points")
+
+    def _points(self, value, table=None):
+        """Points of ``value``: those of the band with the highest lower bound at most the
+        value (the lowest band also takes anything below it); None for no value or no band.
+        ``table`` is :meth:`_band_table`, given when scoring many customers."""
+        bounds, points = table or self._band_table()
+        if value is None or not bounds:
+            return None
+        return points[max(bisect.bisect_right(bounds, value) - 1, 0)]

@@ -15,6 +15,12 @@ LAST_SNAPSHOT_FIELDS = {
     "credit_suggested_limit": "suggested_limit",
 }
 
+# Evidence fields a credit user (the controller at a review) fills in.
+CREDIT_EVIDENCE_FIELDS = (
+    "credit_established_on", "credit_financials_date", "credit_financials_currency_id", "credit_revenue",
+    "credit_equity", "credit_current_ratio",
+)
+
 
 class ResPartner(models.Model):
     """Evidence for a customer's credit: its payment behaviour (live, from the behaviour
@@ -106,6 +112,29 @@ class ResPartner(models.Model):
     @api.model
     def _credit_record_fields(self):
         return (*super()._credit_record_fields(), "credit_financials_currency_id")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_credit_evidence_rights(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_credit_evidence_rights(vals)
+        return super().write(vals)
+
+    def _check_credit_evidence_rights(self, vals):
+        """The last-snapshot fields are the daily job's (read-only in views is not enough over
+        RPC); the registration and financial figures, which feed the score, are the credit
+        users'."""
+        if self.env.su:
+            return
+        if any(fname in vals for fname in LAST_SNAPSHOT_FIELDS):
+            raise AccessError(self.env._(
+                "The credit snapshot figures of a customer are written by the daily job only."))
+        if (any(vals.get(fname) for fname in CREDIT_EVIDENCE_FIELDS)
+                and not self.env.user.has_group("credit_control.group_credit_user")):
+            raise AccessError(self.env._("Only credit users can enter a customer's financial figures."))
 
     @api.depends_context("company")
     def _compute_credit_behaviour(self):

@@ -17,6 +17,7 @@ from . import test_behaviour
 from . import test_snapshot
 from . import test_scorecard
 from . import test_rating
+from . import test_rating_ui
 from . import test_limit_request
 from . import test_credit_review
 from . import test_review_ui

@@ -128,7 +128,9 @@ class TestCreditReview(CreditCommon):
     def test_rights_and_guarded_fields(self):
         review = self.env["credit.review"].sudo()._open_reviews(self.customer, self.company, "manual")
         review = review.with_user(self.credit_user)
-        review.write({"proposed_limit": 1200.0})
+        self.assertEqual(review.activity_ids.user_id, self.credit_user)
+        review.write({"proposed_limit": 1200.0, "user_id": self.credit_manager_2.id})
+        self.assertEqual(review.activity_ids.user_id, self.credit_manager_2)  # the to-do follows
         for vals in ({"state": "approved"}, {"exposure": 0.0}, {"decided_by_id": self.credit_user.id},
                      {"proposed_by_id": self.credit_manager_2.id}):
             with self.subTest(vals=vals), self.assertRaises(AccessError):

@@ -109,6 +109,9 @@ class TestLimitRequest(CreditCommon):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, message):
                 Request._request(self.customer, self.company, values.pop("requested_limit"),
                                  values.pop("reason"), **values)
+        other = self.make_customer("Other Customer", limit=500.0)
+        with self.assertRaisesRegex(UserError, "is not a quotation of"):
+            Request._request(self.customer, self.company, 2000.0, "x", order=self.make_order(other, 100.0))
         self.assertFalse(self.env["credit.limit.request"].search([("partner_id", "=", self.customer.id)]))
 
     def test_from_blocked_quotation(self):
@@ -153,6 +156,17 @@ class TestLimitRequest(CreditCommon):
             self.assertTrue(self.customer.message_ids.filtered(lambda m: "back to" in m.body))
             self.end_temporary_limits()  # idempotent
             self.assertEqual(len(self.audit()), before + 2)
+
+    def test_stale_temporary_request_and_cancel_rights(self):
+        request = self.request(self.salesman, 3000.0, limit_type="temporary", date_end="2026-03-05")
+        with freeze_time("2026-03-06"), self.assertRaisesRegex(UserError, "can no longer be approved"):
+            request.with_user(self.credit_manager).action_approve()
+        with self.assertRaisesRegex(AccessError, "requester or a credit manager"):
+            request.with_user(self.credit_user).action_cancel()
+        request.with_user(self.credit_manager).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertFalse(request.activity_ids)
+        self.assertEqual(self.customer.credit_limit, 1000.0)
 
     def test_temporary_limit_changed_meanwhile_is_kept(self):
         request = self.request(self.salesman, 3000.0, limit_type="temporary", date_end="2026-03-10")

@@ -114,9 +114,30 @@ class TestSnapshot(CreditCommon):
         self.assertEqual(row.exposure, 500.0)
         with self.assertRaises(UserError):
             row.sudo(False).write({"exposure": 1.0})
+        # Nor the customer's last-snapshot fields, whatever the user's rights on customers.
+        for user in (self.credit_manager, self.salesman):
+            with self.assertRaises(AccessError):
+                self.good.with_user(user).write({"credit_score": 100})
         with self.assertRaises(AccessError):
+            self.good.with_user(self.salesman).write({"credit_revenue": 1e9})
+        controller = self.make_user("cc_controller", "credit_control.group_credit_user,base.group_partner_manager")
+        self.good.with_user(controller).write({"credit_revenue": 1e6, "credit_financials_date": TODAY})
+        self.assertEqual(self.good.credit_revenue, 1e6)
+        with self.assertRaises(UserError):
             self.env["credit.partner.snapshot"].with_user(self.credit_manager).create(
                 {"partner_id": self.good.id, "company_id": self.company.id, "date": TODAY})
+
+    def test_trend_and_score_now(self):
+        self.Snapshot._snapshot(self.company, date=date(2026, 6, 1), partners=self.good)
+        self.good.with_user(self.credit_user).action_credit_snapshot_now()
+        self.assertEqual(self.good.credit_snapshot_count, 2)
+        action = self.good.with_user(self.credit_user).action_credit_trend()
+        self.assertEqual(action["res_model"], "credit.partner.snapshot")
+        self.assertEqual(action["views"][0][1], "graph")
+        trend = self.Snapshot.with_user(self.credit_user).search(action["domain"], order="date")
+        self.assertEqual(trend.mapped("date"), [date(2026, 6, 1), TODAY])
+        with self.assertRaises(AccessError):
+            self.good.with_user(self.salesman).action_credit_snapshot_now()
 
     def test_query_count_does_not_grow_with_customers(self):
         def count(partners):
