@@ -41,6 +41,7 @@
         "views/res_partner_dunning_views.xml",
         "views/credit_payment_plan_views.xml",
         "views/credit_limitation_period_views.xml",
+        "views/credit_insurance_claim_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_menus.xml",
     ],
