@@ -56,6 +56,8 @@ class CreditInsuranceClaim(models.Model):
     indemnity_move_ids = fields.Many2many(
         "account.move", "credit_insurance_claim_indemnity_rel", "claim_id", "move_id",
         string="Indemnity Entries", readonly=True, copy=False)
+    date_alerted = fields.Date(string="Deadline Alert", readonly=True, copy=False,
+                               help="When the credit managers were alerted that the claim deadline nears.")
     note = fields.Text()
 
     @api.depends("move_ids.invoice_date_due", "policy_id.claim_days")
@@ -198,3 +200,24 @@ class CreditInsuranceClaim(models.Model):
         claim = self.create({"policy_id": policy.id, "partner_id": moves.commercial_partner_id.id,
                              "move_ids": [Command.set(moves.ids)]})
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": claim.id, "view_mode": "form"}
+
+    @api.model
+    def _cron_deadline_alerts(self):
+        """Daily job: an activity for each credit manager on the draft claims whose deadline
+        falls within the policy's alert days (as for the notification deadline), once per
+        claim; one search for them all."""
+        today = fields.Date.context_today(self)
+        claims = self.sudo().search([("state", "=", "draft"), ("date_alerted", "=", False),
+                                     ("date_deadline", "!=", False)])
+        claims = claims.filtered(
+            lambda claim: claim.date_deadline <= shift_date(today, days=claim.policy_id.notification_alert_days))
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
+            "res_model_id": model_id, "res_id": claim.id, "activity_type_id": activity_type.id,
+            "user_id": manager.id, "date_deadline": claim.date_deadline,
+            "summary": self.env._("File claim %(claim)s with the insurer by %(date)s",
+                                  claim=claim.name, date=fields.Date.to_string(claim.date_deadline)),
+        } for claim in claims for manager in claim.company_id._credit_managers()])
+        claims.write({"date_alerted": today})
+        self.env["ir.cron"]._commit_progress(len(claims), remaining=0)

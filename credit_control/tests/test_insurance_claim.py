@@ -58,3 +58,17 @@ class TestInsuranceClaim(CreditCommon):
         self.assertEqual(lines.filtered(lambda aml: aml.debit).partner_id, self.policy.insurer_id)
         with self.assertRaisesRegex(UserError, "accepted claim"):
             claim.with_user(self.credit_manager)._register_indemnity(1.0, date(2026, 7, 2))
+
+    def test_deadline_alert_once(self):
+        self.invoice.action_credit_declare_insurer()
+        claim = self.env["credit.insurance.claim"].browse(self.invoice.action_credit_insurance_claim()["res_id"])
+        cron = self.env.ref("credit_control.ir_cron_credit_insurance_claim_alert")
+        # Deadline 30 August; the policy alerts 7 days before.
+        for day in (date(2026, 8, 22), date(2026, 8, 23), date(2026, 8, 24)):
+            with freeze_time(day), self.enter_registry_test_mode():
+                cron.method_direct_trigger()
+            if day == date(2026, 8, 22):
+                self.assertFalse(claim.activity_ids)
+        self.assertEqual(claim.date_alerted, date(2026, 8, 23))
+        self.assertEqual(len(claim.activity_ids.filtered(lambda a: a.user_id == self.credit_manager)), 1)
+        self.assertEqual(claim.activity_ids[0].date_deadline, date(2026, 8, 30))
