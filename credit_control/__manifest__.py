@@ -57,6 +57,7 @@
         "views/res_partner_dunning_views.xml",
         "views/credit_payment_plan_views.xml",
         "views/credit_limitation_period_views.xml",
+        "views/credit_insurance_claim_views.xml",
         "wizards/credit_dunning_run_views.xml",
         "views/credit_partner_snapshot_views.xml",
         "views/credit_scorecard_views.xml",

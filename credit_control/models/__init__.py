@@ -18,6 +18,7 @@ from . import account_move_line
 from . import credit_insurance_policy
 from . import credit_insurance_limit
 from . import credit_insurance_declaration
+from . import credit_insurance_claim
 from . import credit_exposure_engine_insurance
 from . import res_partner_insurance
 from . import account_move_insurance

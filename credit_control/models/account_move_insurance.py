@@ -45,6 +45,10 @@ class AccountMove(models.Model):
                  move.credit_insurance_notification_deadline) = policy._deadlines(
                     move.invoice_date_due or move.invoice_date)
 
+    def action_credit_insurance_claim(self):
+        """Open a draft claim on the insurer for these declared invoices of one buyer."""
+        return self.env["credit.insurance.claim"]._action_open(self)
+
     def action_credit_declare_insurer(self):
         """Record that these unpaid insured invoices were declared to the insurer today."""
         if not self.env.user.has_group("credit_control.group_credit_user"):

@@ -70,6 +70,15 @@ class CreditInsurancePolicy(models.Model):
         help="Buyers this policy does not cover (e.g. affiliates), on top of the buyers "
         "flagged as not insurable.")
     limit_ids = fields.One2many("credit.insurance.limit", "policy_id", string="Buyer Covers")
+    claim_journal_id = fields.Many2one(
+        "account.journal", string="Indemnity Journal", check_company=True,
+        help="Journal of the entries booking the indemnities received on claims.")
+    claim_debit_account_id = fields.Many2one(
+        "account.account", string="Indemnity Receivable Account", check_company=True,
+        help="Debited when an indemnity is received (the bank, or a receivable on the insurer).")
+    claim_credit_account_id = fields.Many2one(
+        "account.account", string="Indemnity Income Account", check_company=True,
+        help="Credited when an indemnity is received (e.g. insurance indemnities, or bad debt recovered).")
     note = fields.Html()
 
     _credit_cached_fields = frozenset({

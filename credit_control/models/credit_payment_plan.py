@@ -289,19 +289,22 @@ class CreditPaymentPlan(models.Model):
         return move
 
     def _log_state(self, old, new, reasons=None):
-        """Audit rows and chatter notes of a state change of these plans, written together
-        (whatever the context); ``reasons``: ``{plan id: reason}``."""
+        """Audit rows and chatter notes of a state change of these plans, each written for
+        all of them at once (whatever the context); ``reasons``: ``{plan id: reason}``."""
         reasons = reasons or {}
         labels = dict(PLAN_STATES)
         log = self.env["credit.audit.log"]
         log._log_rows([log._row("payment_plan", plan.partner_id, plan.company_id, old=old, new=new,
                                 reason=reasons.get(plan.id), document=plan) for plan in self])
-        for plan in self:
-            reason = reasons.get(plan.id)
-            body = plaintext2html(self.env._(
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        self.env["mail.message"].sudo().create([{
+            "model": self._name, "res_id": plan.id, "record_name": plan.name, "message_type": "notification",
+            "subtype_id": note.id, "author_id": author.id,
+            "body": plaintext2html(self.env._(
                 "Payment plan %(plan)s: %(old)s → %(new)s.%(reason)s", plan=plan.name, old=labels[old],
-                new=labels[new], reason=f" {reason}" if reason else ""))
-            plan.partner_id.sudo().message_post(body=body)
+                new=labels[new], reason=f" {reasons[plan.id]}" if reasons.get(plan.id) else "")),
+        } for plan in self])
 
     @api.model
     def _active_moves_query(self, judged_only=False):
@@ -374,7 +377,8 @@ class CreditPaymentPlan(models.Model):
         broken = {row["plan_id"]: row["first_unpaid"] for row in rows
                   if row["first_unpaid"] and (today - row["first_unpaid"]).days > row["grace_days"]}
         if completed:
-            completed.write({"state": "completed", "date_closed": today})
+            # The audit rows and the note of _log_state record the change: no tracking per plan.
+            completed.with_context(mail_notrack=True).write({"state": "completed", "date_closed": today})
             completed._log_state("active", "completed")
         self.sudo().browse(list(broken))._break(broken, today)
         return completed | self.browse(list(broken))
@@ -386,7 +390,7 @@ class CreditPaymentPlan(models.Model):
         so; each step written for all the plans at once."""
         if not self:
             return
-        self.write({"state": "broken", "date_closed": today})
+        self.with_context(mail_notrack=True).write({"state": "broken", "date_closed": today})
         reasons = {plan.id: self.env._("instalment of %(date)s unpaid after %(days)s days of grace",
                                        date=fields.Date.to_string(first_unpaid[plan.id]), days=plan.grace_days)
                    for plan in self}
@@ -398,12 +402,13 @@ class CreditPaymentPlan(models.Model):
             "summary": self.env._("Payment plan %s broken", plan.name), "note": reasons[plan.id],
             "date_deadline": today,
         } for plan in self for manager in plan.company_id._credit_managers()])
-        for (company, reason), plans in self.filtered("hold_on_break").grouped(
-                lambda plan: (plan.company_id, self.env._("Payment plan %s broken", plan.name))).items():
+        for company, plans in self.filtered("hold_on_break").grouped("company_id").items():
             partners = plans.partner_id.commercial_partner_id.with_company(company).filtered(
                 lambda partner: not partner.credit_hold)
             if partners:
-                partners.write({"credit_hold": True, "credit_hold_reason": reason})
+                # The audit log records the hold: no tracking message per customer.
+                partners.with_context(mail_notrack=True).write({
+                    "credit_hold": True, "credit_hold_reason": self.env._("Payment plan broken")})
 
     @api.model
     def _action_new(self, partner, moves, event=None):

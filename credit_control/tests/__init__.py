@@ -14,6 +14,7 @@ from . import test_payment_plan
 from . import test_late_interest
 from . import test_late_interest_rule
 from . import test_limitation
+from . import test_insurance_claim
 from . import test_dunning_dispute
 from . import test_reports_demo
 from . import test_bench_smoke

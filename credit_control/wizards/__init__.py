@@ -9,3 +9,4 @@ from . import credit_limit_request_wizard
 from . import credit_concentration_wizard
 from . import credit_concentration_line
 from . import credit_statement_wizard
+from . import credit_insurance_claim_indemnity
