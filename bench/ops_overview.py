@@ -20,7 +20,7 @@ def measure(worker, side):
     else:
         worker.unavailable("credit overview", "credit.overview is not in this build")
     if has_statement:
-        worker.measure(f"statements queued ({STATEMENT_CUSTOMERS} customers)", _statements,
+        worker.measure(f"statements queued (up to {STATEMENT_CUSTOMERS} customers)", _statements,
                        setup=_statement_customers, check=_statements_check, runs=1)
     else:
         worker.unavailable("statements queued", "credit.statement.wizard is not in this build")

@@ -2,7 +2,7 @@
     "name": "Credit Control",
     "summary": "Customer credit ratings, limits and term policies, real sale blocking with "
     "release approvals, exposure per company and currency",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "credit_control developers",

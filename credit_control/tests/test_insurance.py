@@ -189,7 +189,7 @@ class TestInsurance(CreditCommon):
         self.make_cover(self.policy.with_user(self.credit_manager), buyer, 3000.0)
         self.assertEqual(buyer.with_company(self.company).credit_limit, 3000.0)
         self.assertTrue(self.env["credit.audit.log"].search(
-            [("partner_id", "=", buyer.id), ("event_type", "=", "limit"), ("new_value", "=", "3000.0")]))
+            [("partner_id", "=", buyer.id), ("event_type", "=", "limit"), ("new_amount", "=", 3000.0)]))
         with self.assertRaisesRegex(ValidationError, "insurance cover"):
             buyer.credit_limit = 4000.0
         buyer.credit_limit = 2500.0
