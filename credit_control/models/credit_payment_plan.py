@@ -337,10 +337,11 @@ class CreditPaymentPlan(models.Model):
                    unpaid.date AS first_unpaid, p.amount_total
               FROM credit_payment_plan p
              CROSS JOIN LATERAL (
+                   -- the plan's own invoices by primary key (an OR over account_move would scan it per plan)
                    SELECT p.amount_total - COALESCE(SUM(am.amount_residual), 0) AS amount
-                     FROM account_move am
-                    WHERE am.id = p.interest_move_id
-                       OR am.id IN (SELECT r.move_id FROM credit_payment_plan_move_rel r WHERE r.plan_id = p.id)
+                     FROM (SELECT r.move_id FROM credit_payment_plan_move_rel r WHERE r.plan_id = p.id
+                           UNION SELECT p.interest_move_id) m(move_id)
+                     JOIN account_move am ON am.id = m.move_id
                    ) paid
              CROSS JOIN LATERAL (
                    SELECT COALESCE(SUM(l.amount), 0) AS amount FROM credit_payment_plan_line l
