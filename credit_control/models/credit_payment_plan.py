@@ -298,9 +298,12 @@ class CreditPaymentPlan(models.Model):
                                 reason=reasons.get(plan.id), document=plan) for plan in self])
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
+        # given for all plans at once: mail.message computes it one message at a time otherwise
+        reply_to = self.sudo()._notify_get_reply_to(default=author.email_formatted, author_id=author.id)
         self.env["mail.message"].sudo().create([{
             "model": self._name, "res_id": plan.id, "record_name": plan.name, "message_type": "notification",
-            "subtype_id": note.id, "author_id": author.id,
+            "subtype_id": note.id, "author_id": author.id, "email_from": author.email_formatted,
+            "reply_to": reply_to[plan.id],
             "body": plaintext2html(self.env._(
                 "Payment plan %(plan)s: %(old)s → %(new)s.%(reason)s", plan=plan.name, old=labels[old],
                 new=labels[new], reason=f" {reasons[plan.id]}" if reasons.get(plan.id) else "")),
@@ -398,11 +401,13 @@ class CreditPaymentPlan(models.Model):
         self._log_state("active", "broken", reasons)
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
+        # once per company: each call filters the group's users anew (three queries)
+        managers = {company: company._credit_managers() for company in self.company_id}
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create([{
             "res_model_id": model_id, "res_id": plan.id, "activity_type_id": todo.id, "user_id": manager.id,
             "summary": self.env._("Payment plan %s broken", plan.name), "note": reasons[plan.id],
             "date_deadline": today,
-        } for plan in self for manager in plan.company_id._credit_managers()])
+        } for plan in self for manager in managers[plan.company_id]])
         for company, plans in self.filtered("hold_on_break").grouped("company_id").items():
             partners = plans.partner_id.commercial_partner_id.with_company(company).filtered(
                 lambda partner: not partner.credit_hold)

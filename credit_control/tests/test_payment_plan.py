@@ -172,3 +172,31 @@ class TestPaymentPlan(CreditCommon):
         self.assertIn(plan.name, html)
         self.assertIn("Payment plan agreement", html)
         self.assertIn("down payment", html)
+
+    def test_adherence_queries_do_not_grow(self):
+        """The daily job costs the same queries whether one plan breaks or three (the
+        managers, the reply-to of the notes, the activities: once for all plans)."""
+        def broken_plans(count):
+            plans = self.env["credit.payment.plan"]
+            for number in range(count):
+                customer = self.make_customer(f"Plan customer {count}/{number}")
+                invoice = self.make_invoice(customer, 300.0, invoice_date=date(2025, 12, 1), due_date=DUE)
+                with freeze_time(date(2026, 1, 20)):
+                    plan = self.env["credit.payment.plan"].create({
+                        "partner_id": customer.id, "move_ids": [(6, 0, invoice.ids)],
+                        "instalment_count": 1, "first_date": date(2026, 2, 1), "hold_on_break": True})
+                    plan.action_generate_lines()
+                    plan.action_activate()
+                plans |= plan
+            return plans
+
+        counts = []
+        for count in (1, 1, 3):  # the first round warms the caches
+            plans = broken_plans(count)
+            changed, queries = self.queries(self.env["credit.payment.plan"]._follow_adherence, date(2026, 3, 1))
+            self.assertEqual(changed & plans, plans)
+            self.assertEqual(set(plans.mapped("state")), {"broken"})
+            self.assertTrue(all(plans.partner_id.mapped("credit_hold")))
+            self.assertEqual(len(plans.activity_ids), count * len(self.company._credit_managers()))
+            counts.append(len(queries))
+        self.assertEqual(counts[1], counts[2], "the adherence job runs queries per plan")
