@@ -4,6 +4,7 @@ from . import credit_grade
 from . import credit_audit_log
 from . import credit_check_lock
 from . import credit_exposure_engine
+from . import credit_request_mixin
 from . import credit_release_request
 from . import credit_limit_request
 from . import credit_review

@@ -23,7 +23,7 @@ class CreditLimitRequest(models.Model):
 
     _name = "credit.limit.request"
     _description = "Credit Limit Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "credit.request.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["partner_id"]
@@ -101,17 +101,6 @@ class CreditLimitRequest(models.Model):
             request._post(self.env._("Credit limit request refused by %(user)s.%(note)s",
                                      user=self.env.user.name, note=f" {note}" if note else ""))
         self._close_activities()
-        return True
-
-    def action_cancel(self):
-        for request in self:
-            if request.state != "pending":
-                raise UserError(self.env._("Only a pending request can be cancelled."))
-            if request.requested_by_id != self.env.user and not self.env.user.has_group(
-                    "credit_control.group_credit_manager"):
-                raise AccessError(self.env._("Only the requester or a credit manager can cancel it."))
-        self.sudo().write({"state": "cancelled"})
-        self._close_activities(self.env._("Cancelled"))
         return True
 
     # ------------------------------------------------------------------ business
@@ -299,9 +288,6 @@ class CreditLimitRequest(models.Model):
         body = plaintext2html(text)
         self.sudo().message_post(body=body, partner_ids=self.requested_by_id.partner_id.ids)
         self.partner_id.sudo().message_post(body=body)
-
-    def _close_activities(self, feedback=None):
-        self.sudo().activity_ids.action_feedback(feedback=feedback or self.env._("Decided"))
 
     def _notify_managers(self):
         activity_type = self.env.ref("credit_control.mail_activity_credit_limit_request")

@@ -13,7 +13,7 @@ class CreditReleaseRequest(models.Model):
 
     _name = "credit.release.request"
     _description = "Credit Release Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "credit.request.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["order_id", "move_id", "partner_id"]
@@ -65,17 +65,6 @@ class CreditReleaseRequest(models.Model):
 
     def action_refuse(self, note=None):
         self._decide("refused", note)
-        return True
-
-    def action_cancel(self):
-        for request in self:
-            if request.state != "pending":
-                raise UserError(self.env._("Only a pending request can be cancelled."))
-            if request.requested_by_id != self.env.user and not self.env.user.has_group(
-                    "credit_control.group_credit_manager"):
-                raise AccessError(self.env._("Only the requester or a credit manager can cancel it."))
-        self.sudo().write({"state": "cancelled"})
-        self._close_activities()
         return True
 
     # ------------------------------------------------------------------ business
@@ -138,9 +127,6 @@ class CreditReleaseRequest(models.Model):
             document.sudo().message_post(body=body, partner_ids=request.requested_by_id.partner_id.ids)
             request.partner_id.sudo().message_post(body=body)
         self._close_activities()
-
-    def _close_activities(self, feedback=None):
-        self.sudo().activity_ids.action_feedback(feedback=feedback or self.env._("Decided"))
 
     def _notify_managers(self):
         activity_type = self.env.ref("credit_control.mail_activity_credit_release")
