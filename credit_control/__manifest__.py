@@ -73,6 +73,7 @@
         "views/credit_menus.xml",
     ],
     "demo": [
+        "demo/credit_demo_company.xml",
         "demo/credit_demo_partners.xml",
         "demo/credit_demo_documents.xml",
         "demo/credit_demo_dunning.xml",
