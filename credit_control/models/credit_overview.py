@@ -34,6 +34,8 @@ class CreditOverview(models.TransientModel):
     release_pending_count = fields.Integer(string="Pending Releases", compute="_compute_figures", store=True)
     review_due_count = fields.Integer(string="Reviews Due", compute="_compute_figures", store=True)
     hold_count = fields.Integer(string="On Credit Hold", compute="_compute_figures", store=True)
+    warning_open_count = fields.Integer(string="Open Warnings", compute="_compute_figures", store=True)
+    warning_new_count = fields.Integer(string="New Warnings", compute="_compute_figures", store=True)
     insured_total = fields.Monetary(string="Insured Exposure", compute="_compute_figures", store=True)
     insured_share = fields.Float(string="Insured Share (%)", compute="_compute_figures", store=True)
     aging_chart = fields.Html(string="Aging", compute="_compute_figures", store=True, sanitize=False)
@@ -102,6 +104,11 @@ class CreditOverview(models.TransientModel):
             "credit_control.res_partner_action_credit",
             context={"search_default_credit_on_hold": 1, "res_partner_search_mode": "customer"})
 
+    def action_open_warnings(self):
+        return self._open_xml_action(
+            "credit_control.credit_warning_action",
+            domain=[("state", "!=", "closed"), ("company_id", "=", self.company_id.id)])
+
     def action_open_insurance(self):
         return self._open_xml_action("credit_control.credit_insurance_report_wizard_action")
 
@@ -126,6 +133,8 @@ class CreditOverview(models.TransientModel):
         sales = self._sales_total(company, shift_date(today, -DSO_DAYS), today)
         insured = self._insured_total(company, today)
         top = sorted(rows, key=lambda row: row[1]["exposure"], reverse=True)[:TOP_N]
+        warnings = dict(self.env["credit.warning"]._read_group(
+            [("state", "!=", "closed"), ("company_id", "=", company.id)], ["state"], ["__count"]))
         return {
             "customer_count": len(customers),
             "exposure_total": exposure,
@@ -139,6 +148,8 @@ class CreditOverview(models.TransientModel):
             "review_due_count": Partner.search_count(
                 [("id", "in", customers.ids), ("credit_review_date", "<=", today)]),
             "hold_count": Partner.search_count([("credit_hold", "=", True)]),
+            "warning_open_count": sum(warnings.values()),
+            "warning_new_count": warnings.get("new", 0),
             "insured_total": insured,
             "insured_share": 100.0 * insured / exposure if exposure > 0 else 0.0,
             "aging_chart": self._bars(self._aging_buckets(company, today), currency),

@@ -36,6 +36,16 @@ class TestOverview(CreditCommon):
         self.assertEqual(overview.hold_count, 1)
         self.assertEqual(overview.review_due_count, 1)
         self.assertEqual(overview.release_pending_count, 0)
+        self.assertEqual((overview.warning_open_count, overview.warning_new_count), (0, 0))
+        Warning = self.env["credit.warning"]
+        new = Warning.create({"partner_id": held.id, "signal_type": "manual_lawsuit", "severity": "high"})
+        acknowledged = Warning.create({"partner_id": self.customer.id, "signal_type": "manual_news"})
+        acknowledged.action_acknowledge()
+        Warning.create({"partner_id": fresh.id, "signal_type": "manual_other",
+                        "close_reason": "Rumour denied"}).action_close()
+        overview = self.env["credit.overview"].with_company(self.company).create({})
+        self.assertEqual((overview.warning_open_count, overview.warning_new_count), (2, 1))
+        self.assertEqual(Warning.search(overview.action_open_warnings()["domain"]), new | acknowledged)
         chart = overview.top_exposure_chart
         self.assertLess(chart.index("Held Ltd"), chart.index("Credit Customer"))  # largest first
         for label in ("Current", "1-30", "&gt; 120"):
