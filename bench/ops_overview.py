@@ -1,6 +1,9 @@
 """Operation group (ours only): the Credit app's first screen and statements of account.
 
-- "credit overview": create the overview of the company (all its figures and charts computed);
+- "credit overview, computed": create the overview of the company (all its figures and charts
+  computed), as on the first opening of the app or *Refresh*;
+- "credit overview, reopened": the app's menu opened again within ten minutes: the user's
+  computed overview found and read as its form reads it;
 - "statements queued (N customers)": the statement wizard's *Send by Email* for up to 1,000
   customers: the statements computed, rendered to PDF (a few hundred per wkhtmltopdf call) and
   their emails queued.
@@ -16,7 +19,8 @@ def measure(worker, side):
         has_overview = "credit.overview" in env
         has_statement = "credit.statement.wizard" in env
     if has_overview:
-        worker.measure("credit overview", _overview, check=_overview_check)
+        worker.measure("credit overview, computed", _overview, check=_overview_check)
+        worker.measure("credit overview, reopened", _reopen, setup=_overview, check=_overview_check)
     else:
         worker.unavailable("credit overview", "credit.overview is not in this build")
     if has_statement:
@@ -29,6 +33,13 @@ def measure(worker, side):
 def _overview(env, _prepared):
     overview = env["credit.overview"].create({})
     overview.flush_recordset()
+    return overview
+
+
+def _reopen(env, _computed):
+    Overview = env["credit.overview"]
+    overview = Overview.browse(Overview.action_open()["res_id"])
+    overview.read()  # every field, as the form reads them
     return overview
 
 

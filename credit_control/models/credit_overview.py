@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
 
@@ -5,6 +7,7 @@ from .credit_value_bounds import shift_date
 
 TOP_N = 10
 DSO_DAYS = 90  # sales period of the days-sales-outstanding figure
+FRESH_MINUTES = 10  # an overview this recent is shown again instead of computed anew
 
 
 class CreditOverview(models.TransientModel):
@@ -14,6 +17,11 @@ class CreditOverview(models.TransientModel):
     the rest of the module uses (exposure figures of the controlled customers in one query, the
     aging report's buckets, the blocked-quotations verdict, the insured-exposure report), so
     the overview never disagrees with the lists it opens. Amounts are in the company currency.
+
+    Computing it takes seconds on a large ledger (the insured-exposure figures alone are a
+    full report), so a user who opens the app again within ``FRESH_MINUTES`` sees the overview
+    already computed, with the time it was computed and a *Refresh* button: compute once,
+    show many.
     """
 
     _name = "credit.overview"
@@ -21,6 +29,7 @@ class CreditOverview(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    computed_at = fields.Datetime(string="Computed at", default=fields.Datetime.now, readonly=True)
     customer_count = fields.Integer(string="Customers under Credit Control", compute="_compute_figures", store=True)
     exposure_total = fields.Monetary(string="Total Exposure", compute="_compute_figures", store=True)
     receivable_total = fields.Monetary(string="Receivable", compute="_compute_figures", store=True)
@@ -55,12 +64,26 @@ class CreditOverview(models.TransientModel):
     # ------------------------------------------------------------------ actions
     @api.model
     def action_open(self):
-        """The overview of the current company (the Credit app's root menu)."""
+        """The overview of the current company (the Credit app's root menu): the user's own
+        one of the last ``FRESH_MINUTES``, else a new one."""
+        overview = self.search([
+            ("company_id", "=", self.env.company.id), ("create_uid", "=", self.env.uid),
+            ("computed_at", ">=", fields.Datetime.now() - timedelta(minutes=FRESH_MINUTES)),
+        ], order="computed_at desc, id desc", limit=1)
+        return (overview or self.create({}))._action_show()
+
+    def action_refresh(self):
+        """The figures computed anew, now."""
+        self.ensure_one()
+        return self.create({"company_id": self.company_id.id})._action_show()
+
+    def _action_show(self):
+        self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Credit Overview"),
             "res_model": self._name,
-            "res_id": self.create({}).id,
+            "res_id": self.id,
             "view_mode": "form",
             "target": "current",
             "context": {"form_view_initial_mode": "readonly"},

@@ -56,3 +56,24 @@ class TestOverview(CreditCommon):
         self.assertEqual(releases["domain"], [("state", "=", "pending"), ("company_id", "=", self.company.id)])
         overdue = self.env["account.move"].search(overview.action_open_overdue()["domain"])
         self.assertEqual(sum(overdue.mapped("amount_residual")), overview.overdue_total)
+
+    def test_shown_again_while_fresh(self):
+        """Reopened within ten minutes, the same overview is shown (not computed again);
+        later, or on Refresh, a new one with the figures of now."""
+        self.make_invoice(self.customer, 600.0, invoice_date=date(2026, 5, 1), due_date=date(2026, 5, 31))
+        Overview = self.env["credit.overview"].with_company(self.company)
+        first = Overview.browse(Overview.action_open()["res_id"])
+        self.assertEqual(first.exposure_total, 600.0)
+        self.make_invoice(self.customer, 400.0, invoice_date=date(2026, 6, 20), due_date=date(2026, 7, 20))
+        with freeze_time("2026-06-30 00:09:00"):
+            self.assertEqual(Overview.action_open()["res_id"], first.id)
+            refreshed = Overview.browse(first.action_refresh()["res_id"])
+        self.assertNotEqual(refreshed, first)
+        self.assertEqual(refreshed.exposure_total, 1000.0)
+        with freeze_time("2026-06-30 00:20:00"):
+            later = Overview.browse(Overview.action_open()["res_id"])
+        self.assertNotIn(later, first | refreshed)
+        self.assertEqual(later.exposure_total, 1000.0)
+        # Another user gets an overview of their own.
+        other = Overview.with_user(self.credit_manager).action_open()["res_id"]
+        self.assertNotIn(other, (first | refreshed | later).ids)
