@@ -28,6 +28,7 @@ OPERATION_MODULES = [
     "bench.ops_monitoring",  # warning detection, concentration XLSX, staged limits
     "bench.ops_plans",  # the daily payment-plan adherence job
     "bench.ops_overview",  # the credit overview, statements of account queued for 1,000 customers
+    "bench.ops_collection",  # the daily collection jobs: late-interest invoicing, limitation and claim alerts
 ]
 
 

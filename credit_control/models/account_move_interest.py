@@ -32,14 +32,27 @@ class AccountMove(models.Model):
         """``{move id: {instalment id: (first day, interest)}}`` of these invoices until ``until``
         (excluded), from each instalment's due date or the day after the interest already
         charged on it (``credit.late.interest.charge``), unrounded; two queries for them all."""
+        result = {}
+        for item in self._credit_late_interest_items(until):
+            result.setdefault(item["move_id"], {})[item["id"]] = (item["since"], item["interest"])
+        return result
+
+    def _credit_late_interest_items(self, until):
+        """The instalments of these invoices due before ``until``, each with the interest it
+        accrued until ``until`` (excluded) and not yet charged: dicts ``id``, ``move_id``,
+        ``date_maturity``, ``amount_currency`` and ``balance`` (the instalment in the invoice's
+        and in the company's currency), ``residual_currency`` (what the payments dated on or
+        before ``until`` left open), ``since`` (first day counted) and ``interest`` (invoice
+        currency, unrounded). None for disputed invoices or invoices covered by an active
+        payment plan; two queries for them all."""
         moves = self.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted"
                               and move.id and move._credit_interest_rate())
         if not moves:
-            return {}
+            return []
         self.env.flush_all()
         lines = self.env.execute_query_dict(SQL(
             """
-            SELECT aml.id, aml.move_id, aml.date_maturity, aml.amount_currency,
+            SELECT aml.id, aml.move_id, aml.date_maturity, aml.amount_currency, aml.balance,
                    (SELECT MAX(c.date_to) FROM credit_late_interest_charge c WHERE c.move_line_id = aml.id)
                        AS charged_to
               FROM account_move_line aml
@@ -48,6 +61,7 @@ class AccountMove(models.Model):
                AND aml.move_id NOT IN (SELECT d.move_id FROM credit_dispute d
                                         WHERE d.state = 'open' AND d.move_id IS NOT NULL)
                AND aml.move_id NOT IN (%(planned)s)
+             ORDER BY aml.date_maturity, aml.move_id, aml.id
             """, moves=moves.ids, until=until,
             planned=self.env["credit.payment.plan"]._active_moves_query()))
         payments = {}
@@ -56,10 +70,12 @@ class AccountMove(models.Model):
                 " WHERE debit_move_id = ANY(%s)", [line["id"] for line in lines])):
             payments.setdefault(line_id, []).append((paid_on, amount))
         rates = {move.id: move._credit_interest_rate() for move in moves}
-        result = {}
         for line in lines:
-            since = line["charged_to"]  # a charge covers the days before its date_to
-            amount = accrued_interest(line["amount_currency"], line["date_maturity"], payments.get(line["id"], []),
-                                      until, rates[line["move_id"]], since=since)
-            result.setdefault(line["move_id"], {})[line["id"]] = (since or line["date_maturity"], amount)
-        return result
+            since = line.pop("charged_to")  # a charge covers the days before its date_to
+            paid = payments.get(line["id"], [])
+            line["residual_currency"] = line["amount_currency"] - sum(
+                amount for paid_on, amount in paid if paid_on <= until)
+            line["interest"] = accrued_interest(line["amount_currency"], line["date_maturity"], paid,
+                                                until, rates[line["move_id"]], since=since)
+            line["since"] = since or line["date_maturity"]
+        return lines

@@ -62,26 +62,35 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_limitation_alerts(self):
-        """Daily job: an activity for each credit manager on the open invoices whose claim
-        expires within the company's alert days, once per invoice; one search per company."""
+        """Daily job: the limitation alerts of every company (:meth:`_credit_limitation_alerts`),
+        committed company by company."""
         today = fields.Date.context_today(self)
         # pylint: disable-next=no-search-all  # every company: a handful of rows
         for company in self.env["res.company"].search([]):
-            if not company.credit_limitation_years and not self.env["credit.limitation.period"].search_count(
-                    [("company_id", "=", company.id)], limit=1):
-                continue
-            moves = self.sudo().search([
-                ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                ("amount_residual", ">", 0), ("credit_limitation_alert_date", "=", False),
-                ("credit_limitation_date", "<=", shift_date(today, days=company.credit_limitation_alert_days))])
-            managers = company._credit_managers()
-            todo = self.env.ref("mail.mail_activity_data_todo")
-            model_id = self.env["ir.model"]._get_id("account.move")
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
-                "res_model_id": model_id, "res_id": move.id, "activity_type_id": todo.id, "user_id": manager.id,
-                "date_deadline": move.credit_limitation_date,
-                "summary": self.env._("Claim of %(invoice)s expires on %(date)s: interrupt the limitation period",
-                                      invoice=move.name, date=fields.Date.to_string(move.credit_limitation_date)),
-            } for move in moves for manager in managers])
-            moves.write({"credit_limitation_alert_date": today})
+            moves = self._credit_limitation_alerts(company, today)
             self.env["ir.cron"]._commit_progress(len(moves))
+
+    @api.model
+    def _credit_limitation_alerts(self, company, today):
+        """An activity for each credit manager on the open invoices of ``company`` whose claim
+        expires within the company's alert days, once per invoice; returns those invoices. One
+        search, the activities created together and the invoices marked in one write, however
+        many they are."""
+        if not company.credit_limitation_years and not self.env["credit.limitation.period"].search_count(
+                [("company_id", "=", company.id)], limit=1):
+            return self.browse()
+        moves = self.sudo().search([
+            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("amount_residual", ">", 0), ("credit_limitation_alert_date", "=", False),
+            ("credit_limitation_date", "<=", shift_date(today, days=company.credit_limitation_alert_days))])
+        managers = company._credit_managers()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("account.move")
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
+            "res_model_id": model_id, "res_id": move.id, "activity_type_id": todo.id, "user_id": manager.id,
+            "date_deadline": move.credit_limitation_date,
+            "summary": self.env._("Claim of %(invoice)s expires on %(date)s: interrupt the limitation period",
+                                  invoice=move.name, date=fields.Date.to_string(move.credit_limitation_date)),
+        } for move in moves for manager in managers])
+        moves.write({"credit_limitation_alert_date": today})
+        return moves

@@ -682,33 +682,43 @@ class CreditDunningEngine(models.AbstractModel):
         """Invoice the late-payment interest accrued on the instalments of ``events`` up to the
         event's date, from their due date or the end of the last charge (never the same days
         twice: ``credit.late.interest.charge``); one posted invoice per event and currency, in
-        the invoices' currency, like the fee."""
+        the invoices' currency, like the fee. Set-based: the interest of all the events of a day
+        in one call of the interest engine, then per company the invoices created together,
+        posted together and their charges recorded in one create."""
         product = self.env.ref("credit_control.product_late_interest")
-        Charge = self.env["credit.late.interest.charge"]
-        for event in events:
-            accrued = event.line_ids.move_id._credit_late_interest(event.date)
-            items = defaultdict(list)
-            for line in event.line_ids.move_line_id:
-                since, amount = accrued.get(line.move_id.id, {}).get(line.id, (None, 0.0))
-                amount = line.currency_id.round(amount)
-                if line.currency_id.compare_amounts(amount, 0.0) > 0:
-                    items[line.currency_id].append((line, since, amount))
-            for currency, charged in items.items():
-                invoice = self.env["account.move"].with_company(event.company_id).create({
-                    "move_type": "out_invoice", "partner_id": event.partner_id.id,
-                    "company_id": event.company_id.id, "currency_id": currency.id, "invoice_date": event.date,
-                    "invoice_line_ids": [Command.create({
-                        "product_id": product.id, "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()],
-                        "name": self.env._("Late interest on %(invoice)s from %(start)s to %(end)s",
-                                           invoice=line.move_id.name, start=since, end=event.date),
-                    }) for line, since, amount in charged],
-                })
-                invoice.action_post()
-                Charge.create([{
-                    "move_line_id": line.id, "move_id": line.move_id.id, "partner_id": event.partner_id.id,
-                    "company_id": event.company_id.id, "currency_id": currency.id, "date_from": since,
-                    "date_to": event.date, "amount": amount, "invoice_id": invoice.id, "event_id": event.id,
-                } for line, since, amount in charged])
+        accrued = {day: group.line_ids.move_id._credit_late_interest(day)
+                   for day, group in events.grouped("date").items()}
+        for company, group in events.grouped("company_id").items():
+            invoice_vals, charged_by_invoice = [], []
+            for event in group:
+                items = defaultdict(list)
+                for line in event.line_ids.move_line_id:
+                    since, amount = accrued[event.date].get(line.move_id.id, {}).get(line.id, (None, 0.0))
+                    amount = line.currency_id.round(amount)
+                    if line.currency_id.compare_amounts(amount, 0.0) > 0:
+                        items[line.currency_id].append((line, since, amount))
+                for currency, charged in items.items():
+                    invoice_vals.append({
+                        "move_type": "out_invoice", "partner_id": event.partner_id.id,
+                        "company_id": company.id, "currency_id": currency.id, "invoice_date": event.date,
+                        "invoice_line_ids": [Command.create({
+                            "product_id": product.id, "quantity": 1, "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            "name": self.env._("Late interest on %(invoice)s from %(start)s to %(end)s",
+                                               invoice=line.move_id.name, start=since, end=event.date),
+                        }) for line, since, amount in charged],
+                    })
+                    charged_by_invoice.append((event, currency, charged))
+            if not invoice_vals:
+                continue
+            invoices = self.env["account.move"].with_company(company).create(invoice_vals)
+            invoices.action_post()
+            self.env["credit.late.interest.charge"].create([{
+                "move_line_id": line.id, "move_id": line.move_id.id, "partner_id": event.partner_id.id,
+                "company_id": company.id, "currency_id": currency.id, "date_from": since,
+                "date_to": event.date, "amount": amount, "invoice_id": invoice.id, "event_id": event.id,
+            } for invoice, (event, currency, charged) in zip(invoices, charged_by_invoice, strict=True)
+                for line, since, amount in charged])
 
     @api.model
     def _charge_fee(self, event):

@@ -203,14 +203,21 @@ class CreditInsuranceClaim(models.Model):
 
     @api.model
     def _cron_deadline_alerts(self):
-        """Daily job: an activity for each credit manager on the draft claims whose deadline
-        falls within the policy's alert days (as for the notification deadline), once per
-        claim; one search for them all."""
-        today = fields.Date.context_today(self)
+        """Daily job: the deadline alerts of today (:meth:`_deadline_alerts`), committed."""
+        claims = self._deadline_alerts(fields.Date.context_today(self))
+        self.env["ir.cron"]._commit_progress(len(claims), remaining=0)
+
+    @api.model
+    def _deadline_alerts(self, today):
+        """An activity for each credit manager on the draft claims whose deadline falls within
+        the policy's alert days (as for the notification deadline), once per claim; returns
+        those claims. One search for them all, the managers read once per company, the
+        activities created together."""
         claims = self.sudo().search([("state", "=", "draft"), ("date_alerted", "=", False),
                                      ("date_deadline", "!=", False)])
         claims = claims.filtered(
             lambda claim: claim.date_deadline <= shift_date(today, days=claim.policy_id.notification_alert_days))
+        managers = {company: company._credit_managers() for company in claims.company_id}
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
@@ -218,6 +225,6 @@ class CreditInsuranceClaim(models.Model):
             "user_id": manager.id, "date_deadline": claim.date_deadline,
             "summary": self.env._("File claim %(claim)s with the insurer by %(date)s",
                                   claim=claim.name, date=fields.Date.to_string(claim.date_deadline)),
-        } for claim in claims for manager in claim.company_id._credit_managers()])
+        } for claim in claims for manager in managers[claim.company_id]])
         claims.write({"date_alerted": today})
-        self.env["ir.cron"]._commit_progress(len(claims), remaining=0)
+        return claims

@@ -12,9 +12,11 @@ class CreditStatementEngine(models.AbstractModel):
 
     A statement is the customer's receivable account in the company: the opening balance on the
     first day, the documents of the period (invoices, credit notes, payments, other entries) with
-    a running balance, the closing balance, and the items still open on the last day with their
-    aging. The open items and the aging come from the aging report's query
-    (``credit.aging.wizard``), so both show the same open amounts on a date. Amounts are in the
+    a running balance, the closing balance, the items still open on the last day with their
+    aging, and the late-payment interest accrued on the overdue instalments up to the last day
+    (not booked, so not in the balance; the interest engine's, ``account_move_interest``). The
+    open items and the aging come from the aging report's query (``credit.aging.wizard``), so
+    both show the same open amounts on a date. Amounts are in the
     company currency (the receivable account's currency), in which they reconcile.
     """
 
@@ -36,8 +38,10 @@ class CreditStatementEngine(models.AbstractModel):
         ``date_to``, ``opening``, ``lines`` (dicts ``move``, ``date``, ``date_due``, ``kind``,
         ``debit``, ``credit``, ``balance``), ``closing``, ``total_debit``, ``total_credit``,
         ``open_items`` (dicts ``move``, ``date_due``, ``days`` overdue, ``residual``), ``aging``
-        (``[label, amount]`` per bucket of the aging report) and ``aging_total``. Labels are in
-        the language of the environment.
+        (``[label, amount]`` per bucket of the aging report), ``aging_total``, ``interest_items``
+        (dicts ``move``, ``date_due``, ``days``, ``residual``, ``interest``: see
+        :meth:`_late_interest`) and ``interest_total``. Labels are in the language of the
+        environment.
         """
         commercial = partners.commercial_partner_id
         self.env.flush_all()
@@ -75,6 +79,7 @@ class CreditStatementEngine(models.AbstractModel):
         moves = self.env["account.move"].browse(
             {row[1] for row in period} | {row[1] for row in open_lines})
         moves.fetch(["name", "move_type", "ref", "origin_payment_id", "journal_id"])
+        interest = self._late_interest(commercial, company, date_to)
         labels = aging._bucket_labels()
         bounds = aging._boundaries()
         currency = company.currency_id
@@ -86,6 +91,8 @@ class CreditStatementEngine(models.AbstractModel):
                 "date_from": date_from, "date_to": date_to, "opening": start, "closing": start,
                 "lines": [], "total_debit": 0.0, "total_credit": 0.0, "open_items": [],
                 "aging": [[label, 0.0] for label in labels], "aging_total": 0.0,
+                "interest_items": interest.get(partner.id, []),
+                "interest_total": currency.round(sum(item["interest"] for item in interest.get(partner.id, []))),
             }
         for partner_id, move_id, date, date_due, amount in period:
             statement = statements[partner_id]
@@ -109,6 +116,33 @@ class CreditStatementEngine(models.AbstractModel):
             statement["aging"][self._bucket(days, bounds)][1] += residual
             statement["aging_total"] += residual
         return statements
+
+    @api.model
+    def _late_interest(self, partners, company, date_to):
+        """``{commercial partner id: [instalment]}``: the late-payment interest accrued until
+        ``date_to`` (excluded, as the days overdue are counted) and not yet charged, on the
+        instalments of the customers' invoices due before it, by the interest engine
+        (``account.move._credit_late_interest_items``). An instalment is a dict ``move``,
+        ``date_due``, ``days`` overdue on ``date_to``, ``residual`` (open on ``date_to``: 0 for an
+        instalment paid late) and ``interest``, in the company currency at the invoice's own rate
+        (its receivable balance over its amount, as the statement's other amounts); instalments
+        whose interest rounds to nothing are left out. A few queries for all the customers."""
+        moves = self.env["account.move"].search([
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("company_id", "=", company.id),
+            ("commercial_partner_id", "in", partners.ids), ("date", "<=", date_to),
+            ("line_ids", "any", [("display_type", "=", "payment_term"), ("date_maturity", "<", date_to)])])
+        currency = company.currency_id
+        result = {}
+        for item in moves._credit_late_interest_items(date_to):
+            rate = item["balance"] / item["amount_currency"]
+            interest = currency.round(item["interest"] * rate)
+            if currency.is_zero(interest):
+                continue
+            move = moves.browse(item["move_id"])
+            result.setdefault(move.commercial_partner_id.id, []).append({
+                "move": move, "date_due": item["date_maturity"], "days": (date_to - item["date_maturity"]).days,
+                "residual": currency.round(item["residual_currency"] * rate), "interest": interest})
+        return result
 
     @api.model
     def _bucket(self, days, bounds):

@@ -49,3 +49,19 @@ class TestLimitation(CreditCommon):
         self.assertIn("expires on 2026-01-15", activities[0].summary)
         self.alerts(date(2025, 12, 5))
         self.assertEqual(self.de.credit_limitation_alert_date, date(2025, 12, 5))
+
+    def test_alert_queries_independent_of_invoices(self):
+        """One invoice to alert or four: the same queries (one search, the activities created
+        together, one write)."""
+        Move = self.env["account.move"]
+        with freeze_time(date(2025, 10, 20)):
+            self.env.invalidate_all()
+            one, queries_one = self.queries(Move._credit_limitation_alerts, self.company, date(2025, 10, 20))
+            more = self.make_invoice(self.customer, 10.0, invoice_date=date(2022, 12, 1), due_date=date(2023, 1, 1))
+            for amount in (20.0, 30.0, 40.0):
+                more |= self.make_invoice(self.customer, amount, invoice_date=date(2022, 12, 1),
+                                          due_date=date(2023, 1, 1))
+            self.env.invalidate_all()
+            four, queries_four = self.queries(Move._credit_limitation_alerts, self.company, date(2025, 10, 20))
+        self.assertEqual((one, four), (self.old, more))
+        self.assertEqual(len(queries_one), len(queries_four), "\n".join(queries_four))

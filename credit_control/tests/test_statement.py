@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
@@ -123,6 +125,77 @@ class TestStatement(StatementHistory):
         with self.assertRaises(AccessError):
             self.env["credit.statement.wizard"].with_user(self.salesman).create({
                 "partner_ids": self.customer.ids})
+
+
+@tagged("post_install", "-at_install")
+class TestStatementInterest(CreditCommon):
+    """Late-payment interest on the statement to the cent, from the interest engine: on the
+    residual after a partial payment, on an instalment paid late, in the invoice's currency,
+    never after the statement's end; none on a disputed invoice; a few queries for any number
+    of customers."""
+
+    @freeze_time("2026-04-15")
+    def test_interest_to_the_cent(self):
+        self.company.credit_late_interest_rate = 10.0
+        # P: 1,000.00 due 1 January, 400.00 paid on 1 February: 1,000 × 10 % × 31 / 365 = 8.4932
+        # then 600 × 10 % × 58 / 365 = 9.5342 up to 31 March -> 18.03 (89 days, 600.00 open).
+        partial = self.make_invoice(self.customer, 1000.0, invoice_date=date(2025, 12, 1), due_date=date(2026, 1, 1))
+        self.pay(partial, 400.0, date=date(2026, 2, 1))
+        # D: disputed, open and overdue, but no interest.
+        disputed = self.make_invoice(self.customer, 2000.0, invoice_date=date(2025, 12, 15),
+                                     due_date=date(2026, 1, 15))
+        self.env["credit.dispute"].create({"move_id": disputed.id, "company_id": self.company.id,
+                                           "amount": 2000.0})
+        # L: 500.00 due 15 February, paid in full on 7 March: 20 days, 500 × 10 % × 20 / 365 = 2.74.
+        late = self.make_invoice(self.customer, 500.0, invoice_date=date(2026, 1, 16), due_date=date(2026, 2, 15))
+        self.pay(late, 500.0, date=date(2026, 3, 7))
+        # F: 300.00 due 10 March, paid on 10 April (after the end): 21 days on 300 = 1.73, all open.
+        after = self.make_invoice(self.customer, 300.0, invoice_date=date(2026, 2, 8), due_date=date(2026, 3, 10))
+        self.pay(after, 300.0, date=date(2026, 4, 10))
+        # E: 2,000.00 EUR (1,000.00 at 2.0) due 1 March: 30 days, 16.4384 EUR = 8.22 in company currency.
+        eur = self.make_invoice(self.customer, 2000.0, currency=self.other_currency,
+                                invoice_date=date(2026, 2, 1), due_date=date(2026, 3, 1))
+        # N: not due yet on 31 March.
+        self.make_invoice(self.customer, 800.0, invoice_date=date(2026, 3, 20), due_date=date(2026, 4, 30))
+        other = self.make_customer("Interest Other")
+        other_invoice = self.make_invoice(other, 365.0, invoice_date=date(2026, 2, 1), due_date=date(2026, 3, 1))
+
+        engine = self.env["credit.statement.engine"]
+        st = engine._statements(self.customer | other, self.company, START, END)
+        self.assertEqual(
+            [(item["move"], item["date_due"], item["days"], item["residual"], item["interest"])
+             for item in st[self.customer.id]["interest_items"]],
+            [(partial, date(2026, 1, 1), 89, 600.0, 18.03),
+             (late, date(2026, 2, 15), 44, 0.0, 2.74),
+             (eur, date(2026, 3, 1), 30, 1000.0, 8.22),
+             (after, date(2026, 3, 10), 21, 300.0, 1.73)])
+        self.assertEqual(st[self.customer.id]["interest_total"], 30.72)
+        # Not booked: the closing balance is the receivable alone (600 + 2,000 + 300 + 1,000 + 800).
+        self.assertEqual(st[self.customer.id]["closing"], 4700.0)
+        # 365.00 for 30 days at 10 % = 3.00, on the other customer's statement only.
+        self.assertEqual([(item["move"], item["interest"]) for item in st[other.id]["interest_items"]],
+                         [(other_invoice, 3.0)])
+        self.assertEqual(st[other.id]["interest_total"], 3.0)
+        # The same rule as the invoice's own figure (its currency, until the end date excluded).
+        instalment = partial.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        self.assertAlmostEqual(partial._credit_late_interest(END)[partial.id][instalment.id][1], 18.0274, places=4)
+
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "credit_control.action_report_credit_statement", self.customer.ids,
+            data={"company_id": self.company.id, "date_from": str(START), "date_to": str(END)})
+        html = html.decode()
+        interest_part = html[html.index("Late-payment interest"):]
+        self.assertIn("18.03", interest_part)
+        self.assertIn("30.72", interest_part)
+        self.assertIn(partial.name, interest_part)
+        self.assertNotIn(disputed.name, interest_part)
+
+        # The interest of the whole batch in a fixed number of queries, whatever its size.
+        self.env.invalidate_all()
+        _result, one = self.queries(engine._late_interest, self.customer, self.company, END)
+        self.env.invalidate_all()
+        _result, both = self.queries(engine._late_interest, self.customer | other, self.company, END)
+        self.assertEqual(len(one), len(both), "\n".join(both))
 
 
 @tagged("post_install", "-at_install")

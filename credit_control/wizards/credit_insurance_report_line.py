@@ -28,6 +28,10 @@ class CreditInsuranceReportLine(models.TransientModel):
     late_count = fields.Integer(string="Past Notification Deadline", readonly=True,
                                 help="Unpaid invoices past the notification deadline, not declared.")
     premium = fields.Monetary(string="Premium Estimate", readonly=True)
+    claims_open = fields.Monetary(
+        readonly=True, help="Indemnity still expected of the buyer's claims filed, accepted or partly paid.")
+    claims_received = fields.Monetary(string="Indemnity Received", readonly=True,
+                                      help="Indemnity received on the buyer's claims.")
 
     def action_open_invoices(self):
         """Drill down to the buyer's open customer invoices in the policy's company."""

@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..models.credit_value_bounds import DATES, shift_date
 from ..reports.xlsx_writer import Sheet
@@ -18,7 +19,9 @@ class CreditInsuranceReportWizard(models.TransientModel):
 
     Exposure and overdue come from the one exposure engine (``credit.exposure.engine``),
     covers from the policy's decisions; insured exposure = min(exposure, cover) x coverage %,
-    the rest is uninsured. The rows are built once (:meth:`_build_rows`) and shown in the
+    the rest is uninsured. Claims (``credit.insurance.claim``) per buyer: the indemnity still
+    expected of the claims lodged with the insurer and not settled, and the indemnity received
+    (see :meth:`_claims`). The rows are built once (:meth:`_build_rows`) and shown in the
     ERP (``credit.insurance.report.line`` and a summary) or exported as XLSX.
     """
 
@@ -80,13 +83,14 @@ class CreditInsuranceReportWizard(models.TransientModel):
         if not self.env.su and self.policy_ids.company_id - self.env.user.company_ids:
             raise AccessError(self.env._("You cannot report on companies you do not belong to."))
         rows, summary = [], []
+        claims = self._claims()
         for policy in self.policy_ids:
-            policy_rows = self._policy_rows(policy)
+            policy_rows = self._policy_rows(policy, claims)
             rows += policy_rows
             summary.append(self._summarize(policy, policy_rows))
         return rows, summary
 
-    def _policy_rows(self, policy):
+    def _policy_rows(self, policy, claims):
         date = self.date
         company = policy.company_id
         partners = self._buyers(policy)
@@ -104,7 +108,9 @@ class CreditInsuranceReportWizard(models.TransientModel):
             values = figures[(partner.id, company.id)]
             cover, source = covers[partner.id]
             exposure = to_policy(values["exposure"])
-            if policy.currency_id.is_zero(exposure) and source != "named":
+            claims_open, claims_received = claims.get((policy.id, partner.id), (0.0, 0.0))
+            if policy.currency_id.is_zero(exposure) and source != "named" \
+                    and (policy.id, partner.id) not in claims:
                 continue
             insured = policy.currency_id.round(min(max(exposure, 0.0), cover) * pct)
             late_count, late_amount = late.get(partner.id, (0, 0.0))
@@ -120,8 +126,31 @@ class CreditInsuranceReportWizard(models.TransientModel):
                 "premium": policy.currency_id.round(
                     to_policy(turnover.get(partner.id, 0.0)) * policy.premium_rate / 100.0
                     if cover > 0 else 0.0),
+                "claims_open": claims_open, "claims_received": claims_received,
             })
         return rows
+
+    def _claims(self):
+        """``{(policy id, buyer id): (claims open, indemnity received)}`` in the policy's
+        currency, one grouped query for all the policies and buyers. Claims open: what the
+        insurer still owes on the claims lodged and not settled (filed, accepted or partly paid:
+        expected indemnity less what was received). A draft claim is not counted: it is not
+        lodged yet and its amounts are refreshed until it is filed; a refused one is owed
+        nothing. Indemnity received: what the partly paid and paid claims received."""
+        Claim = self.env["credit.insurance.claim"]
+        Claim.flush_model(["policy_id", "partner_id", "state", "amount_expected", "amount_received"])
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT c.policy_id, p.commercial_partner_id,
+                   COALESCE(SUM(c.amount_expected - COALESCE(c.amount_received, 0))
+                            FILTER (WHERE c.state IN ('filed', 'accepted', 'partial')), 0),
+                   COALESCE(SUM(c.amount_received) FILTER (WHERE c.state IN ('partial', 'paid')), 0)
+              FROM credit_insurance_claim c JOIN res_partner p ON p.id = c.partner_id
+             WHERE c.policy_id = ANY(%s) AND c.state IN ('filed', 'accepted', 'partial', 'paid')
+             GROUP BY c.policy_id, p.commercial_partner_id
+            """, self.policy_ids.ids))
+        return {(policy_id, partner_id): (float(open_amount), float(received))
+                for policy_id, partner_id, open_amount, received in rows}
 
     def _buyers(self, policy):
         """Commercial partners the policy may concern: buyers with a decision and customers."""
@@ -161,7 +190,8 @@ class CreditInsuranceReportWizard(models.TransientModel):
             "company": policy.company_id.name, "currency": policy.currency_id.name,
             "coverage_pct": policy.coverage_pct / 100.0, "buyers": len(rows),
             **{key: policy.currency_id.round(sum(r[key] for r in rows))
-               for key in ("exposure", "overdue", "insured", "uninsured", "late_amount", "premium")},
+               for key in ("exposure", "overdue", "insured", "uninsured", "late_amount", "premium",
+                           "claims_open", "claims_received")},
             "late_count": sum(r["late_count"] for r in rows),
             "top_share": sum(shares[:TOP_N]),
             "hhi": round(sum((share * 100) ** 2 for share in shares), 1),
@@ -170,7 +200,7 @@ class CreditInsuranceReportWizard(models.TransientModel):
     def _line_values(self, row):
         keys = ("policy_id", "company_id", "partner_id", "currency_id", "exposure", "overdue",
                 "oldest_overdue_days", "cover", "cover_source", "insured", "uninsured",
-                "late_count", "premium")
+                "late_count", "premium", "claims_open", "claims_received")
         return {key: row[key] for key in keys}
 
     def _summary_html(self, summary):
@@ -208,6 +238,8 @@ class CreditInsuranceReportWizard(models.TransientModel):
             {"key": "late_count", "label": self.env._("Invoices past Notification Deadline"),
              "type": "int", "width": 12, "total": True},
             _money_column("premium", self.env._("Premium Estimate")),
+            _money_column("claims_open", self.env._("Claims Open")),
+            _money_column("claims_received", self.env._("Indemnity Received")),
         ]
         summary_columns = [
             {"key": "policy", "label": self.env._("Policy"), "type": "text", "width": 18},
@@ -220,6 +252,8 @@ class CreditInsuranceReportWizard(models.TransientModel):
             _money_column("insured", self.env._("Insured Exposure")),
             _money_column("uninsured", self.env._("Uninsured")),
             _money_column("premium", self.env._("Premium Estimate")),
+            _money_column("claims_open", self.env._("Claims Open")),
+            _money_column("claims_received", self.env._("Indemnity Received")),
             {"key": "top_share", "label": self.env._("Top-%(n)s Share of Exposure", n=TOP_N),
              "type": "percent", "width": 14},
             {"key": "hhi", "label": self.env._("Concentration (HHI)"), "type": "number", "width": 14},
