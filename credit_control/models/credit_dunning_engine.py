@@ -57,8 +57,7 @@ class CreditDunningEngine(models.AbstractModel):
 
     _batch_size = 1000  # events completed per transaction
     _max_collisions = 10  # batches taken again after colliding with another run, per run
-    _letters_per_call = 250  # letters rendered per wkhtmltopdf call
-    _letter_page_lines = 12  # invoices that surely fit on the first page of a letter
+    _letters_per_call = 250  # letters rendered per wkhtmltopdf call, whatever their length
 
     # ------------------------------------------------------------------ entry points
     @api.model
@@ -533,15 +532,8 @@ class CreditDunningEngine(models.AbstractModel):
         ``{event id: attachment}`` (a handful of wkhtmltopdf calls for the whole batch)."""
         if not events:
             return {}
-        contents, report_format = {}, "pdf"
-        # Letters that surely fit on a page are rendered together; longer ones alone (a
-        # multi-page letter in a batch would make it split in halves until found).
-        short = events.filtered(lambda event: len(event.line_ids) <= self._letter_page_lines)
-        chunks = list(split_every(self._letters_per_call, short.ids, events.browse)) + list(events - short)
-        for chunk in chunks:
-            rendered, report_format = render_per_record(
-                self.env, "credit_control.action_report_credit_dunning_letter", chunk)
-            contents.update(rendered)
+        contents, report_format = render_per_record(
+            self.env, "credit_control.action_report_credit_dunning_letter", events, per_call=self._letters_per_call)
         attachments = self.env["ir.attachment"].create([{
             "name": f"{event.level_id.name} - {event.partner_id.name} - {event.date}.{report_format}",
             "raw": contents[event.id],

@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
 
 from ..models.credit_value_bounds import DATES
 from ..reports.pdf_batch import render_per_record
@@ -23,8 +22,7 @@ class CreditStatementWizard(models.TransientModel):
     _description = "Statement of Account"
     _inherit = ["credit.value.bounds"]
 
-    _statements_per_call = 250  # statements rendered per wkhtmltopdf call
-    _statement_page_lines = 8  # receivable lines (in the period or open) that surely fit on a page
+    _statements_per_call = 250  # statements rendered per wkhtmltopdf call, whatever their length
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     company_id = fields.Many2one(
@@ -103,16 +101,10 @@ class CreditStatementWizard(models.TransientModel):
         }}
 
     def _render(self, customers):
-        """``{partner id: attachment}``: the statements as PDF, on the customers. Statements
-        that surely fit on a page are rendered together, longer ones alone (a multi-page one in
-        a batch makes it split in halves until found, see ``reports/pdf_batch.py``)."""
-        contents, report_format = {}, "pdf"
-        sizes = self._statement_sizes(customers)
-        short = customers.filtered(lambda partner: sizes.get(partner.id, 0) <= self._statement_page_lines)
-        chunks = list(split_every(self._statements_per_call, short.ids, customers.browse)) + list(customers - short)
-        for chunk in chunks:
-            rendered, report_format = render_per_record(self.env, REPORT, chunk, data=self._report_data())
-            contents.update(rendered)
+        """``{partner id: attachment}``: the statements as PDF, on the customers, rendered
+        ``_statements_per_call`` per wkhtmltopdf call (``reports/pdf_batch.py``)."""
+        contents, report_format = render_per_record(
+            self.env, REPORT, customers, data=self._report_data(), per_call=self._statements_per_call)
         title = self.env._("Statement")
         # sudo: credit users read the customers (checked above) but neither write them (the
         # attachment's document) nor create emails (mail.mail is for administrators); what is
@@ -125,20 +117,6 @@ class CreditStatementWizard(models.TransientModel):
             "res_id": partner.id,
         } for partner in customers])
         return dict(zip(customers.ids, attachments, strict=True))
-
-    def _statement_sizes(self, customers):
-        """``{commercial partner id: receivable lines}`` dated in the period or still open:
-        the rows a statement will have, at most (one query)."""
-        groups = self.env["account.move.line"]._read_group(
-            [("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
-             ("company_id", "=", self.company_id.id), ("partner_id.commercial_partner_id", "in", customers.ids),
-             "|", ("date", ">=", self.date_from), ("reconciled", "=", False), ("date", "<=", self.date_to)],
-            ["partner_id"], ["__count"])
-        sizes = {}
-        for partner, count in groups:
-            key = partner.commercial_partner_id.id
-            sizes[key] = sizes.get(key, 0) + count
-        return sizes
 
     def _reply_to(self, partners):
         return partners._notify_get_reply_to_batch(
