@@ -13,6 +13,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
+from odoo.addons.credit_control.models import credit_statement_engine
 from odoo.addons.credit_control.models.credit_dunning_engine import CreditDunningEngine
 from odoo.addons.credit_control.reports.pdf_batch import MARKER_URL, render_per_record
 
@@ -309,6 +310,40 @@ class TestDunning(CreditCommon):
             letters = engine.with_context(force_report_rendering=True)._render_letters(events)
         self.assertEqual(calls.call_count, 1)
         self.assertEqual({letter.mimetype for letter in letters.values()}, {"application/pdf"})
+
+    def test_level_attaches_statement_of_account(self):
+        """A level with *Attach Statement of Account* adds each customer's own statement (the
+        default period up to the run date) to its email, all rendered in one batch; a level
+        without it attaches nothing."""
+        second = self.make_customer("Second Debtor Ltd", email="ap@second.example.com")
+        plain = self.make_customer("Plain Debtor Ltd", email="ap@plain.example.com")
+        self.invoice(self.customer, 1234.5)
+        self.invoice(second, 567.8)
+        self.invoice(plain, 99.9, due=DUE + timedelta(days=20))
+        self.reminder.attach_statement = True
+        with patch.object(credit_statement_engine, "render_per_record", wraps=render_per_record) as render:
+            self.run_dunning(DUE + timedelta(days=8))
+        self.assertEqual(render.call_count, 1)
+        self.assertEqual(render.call_args.args[2], self.customer | second)
+        self.assertEqual(render.call_args.kwargs["data"]["date_from"], "2025-11-01")
+        self.assertEqual(render.call_args.kwargs["data"]["date_to"], "2026-01-09")
+        for partner, amount, other in ((self.customer, "1,234.50", second), (second, "567.80", self.customer)):
+            mail = self.mails(partner)
+            self.assertEqual(len(mail), 1)
+            statement = mail.attachment_ids
+            self.assertEqual(len(statement), 1)
+            self.assertEqual(statement.name, f"Statement - {partner.name} - 2026-01-09.html")  # HTML in tests
+            self.assertEqual((statement.res_model, statement.res_id), ("res.partner", partner.id))
+            html = statement.raw.decode()
+            self.assertIn(partner.name, html)
+            self.assertIn(amount, html)
+            self.assertNotIn(other.name, html)
+        self.reminder.attach_statement = False
+        self.run_dunning(DUE + timedelta(days=27))
+        mail = self.mails(plain)
+        self.assertEqual(len(mail), 1)
+        self.assertIn("payment reminder", mail.subject)
+        self.assertFalse(mail.attachment_ids)
 
     def test_chinese_customer_gets_chinese_emails(self):
         """One template per level, rendered in the customer's language from zh_CN.po: the
