@@ -108,13 +108,24 @@ def _pages(reader, numbers):
 
 def _one_document(record_ids, bodies):
     """The HTML documents ``bodies`` (one per record of ``record_ids``, same head) as one, each
-    record on a new page and starting with its marker."""
+    record on a new page and starting with its marker.
+
+    A ``<style>`` block that a record repeats (a report's own styles, in each article) is kept
+    once: wkhtmltopdf matches every block against every element, so with one block per record
+    the call grows with the square of the records (measured: 250 one-page statements in 68 s
+    with their 250 blocks, 7.4 s with one)."""
     root = lxml.html.document_fromstring(bodies[0])
     body = root.find("body")
     body.insert(0, _marker(record_ids[0], MARKER_STYLE))
+    styles = {style.text for style in body.iter("style")}
     for record_id, other in zip(record_ids[1:], bodies[1:], strict=True):
+        nodes = lxml.html.document_fromstring(other).find("body")
+        for style in list(nodes.iter("style")):
+            if style.text in styles:
+                style.drop_tree()
+            styles.add(style.text)
         body.append(_marker(record_id, f"page-break-before: always; {MARKER_STYLE}"))
-        body.extend(lxml.html.document_fromstring(other).find("body"))
+        body.extend(nodes)
     return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
