@@ -123,9 +123,8 @@ class TestActivityViews(HttpCase):
     window action."""
 
     def test_activity_view_in_each_action(self):
-        models = [name for name, model in self.env.registry.items()
-                  if name.startswith("credit.") and not model._abstract and not model._transient
-                  and "mail.activity.mixin" in model._inherit]
+        models = [name for name in self.env.registry["mail.activity.mixin"]._inherit_children
+                  if name.startswith("credit.")]
         self.assertEqual(sorted(models), [
             "credit.insurance.claim", "credit.limit.request", "credit.payment.plan",
             "credit.release.request", "credit.review", "credit.warning"])
