@@ -57,8 +57,7 @@ class CreditDunningEngine(models.AbstractModel):
 
     _batch_size = 1000  # events completed per transaction
     _max_collisions = 10  # batches taken again after colliding with another run, per run
-    _letters_per_call = 250  # letters rendered per wkhtmltopdf call
-    _letter_page_lines = 12  # invoices that surely fit on the first page of a letter
+    _letters_per_call = 250  # letters rendered per wkhtmltopdf call, whatever their length
 
     # ------------------------------------------------------------------ entry points
     @api.model
@@ -481,7 +480,11 @@ class CreditDunningEngine(models.AbstractModel):
                 "%(partner)s has no email address: the letter is in the chatter to be posted.",
                 partner=event.partner_id.display_name))
         letters = self._render_letters(events.filtered(lambda event: event.level_id.send_letter) | mute)
-        messages = self._send_emails(emailing - mute, recipients, letters)
+        statements = self._render_statements((emailing - mute).filtered(lambda event: event.level_id.attach_statement))
+        Attachment = self.env["ir.attachment"]
+        messages = self._send_emails(emailing - mute, recipients, {
+            event.id: letters.get(event.id, Attachment) | statements.get(event.id, Attachment)
+            for event in emailing - mute})
         messages.update(self._post_letters(
             events.filtered(lambda event: event.id in letters and event.id not in messages), letters))
         activities = self._schedule_activities(events, mute)
@@ -533,15 +536,8 @@ class CreditDunningEngine(models.AbstractModel):
         ``{event id: attachment}`` (a handful of wkhtmltopdf calls for the whole batch)."""
         if not events:
             return {}
-        contents, report_format = {}, "pdf"
-        # Letters that surely fit on a page are rendered together; longer ones alone (a
-        # multi-page letter in a batch would make it split in halves until found).
-        short = events.filtered(lambda event: len(event.line_ids) <= self._letter_page_lines)
-        chunks = list(split_every(self._letters_per_call, short.ids, events.browse)) + list(events - short)
-        for chunk in chunks:
-            rendered, report_format = render_per_record(
-                self.env, "credit_control.action_report_credit_dunning_letter", chunk)
-            contents.update(rendered)
+        contents, report_format = render_per_record(
+            self.env, "credit_control.action_report_credit_dunning_letter", events, per_call=self._letters_per_call)
         attachments = self.env["ir.attachment"].create([{
             "name": f"{event.level_id.name} - {event.partner_id.name} - {event.date}.{report_format}",
             "raw": contents[event.id],
@@ -550,6 +546,19 @@ class CreditDunningEngine(models.AbstractModel):
             "res_id": event.partner_id.id,
         } for event in events])
         return dict(zip(events.ids, attachments, strict=True))
+
+    @api.model
+    def _render_statements(self, events):
+        """The statement of account of each customer of ``events`` on its date, for the levels
+        that attach it to their email: ``{event id: attachment}``, rendered in batch for all
+        the customers of a date (``credit.statement.engine._statement_attachments``). The
+        period is the statement wizard's default one, up to the run date."""
+        statements = {}
+        engine = self.env["credit.statement.engine"]
+        for (company, day), day_events in events.grouped(lambda event: (event.company_id, event.date)).items():
+            attachments = engine._statement_attachments(day_events.partner_id, company, *engine._default_period(day))
+            statements.update({event.id: attachments[event.partner_id.id] for event in day_events})
+        return statements
 
     @api.model
     def _reply_to(self, events):
@@ -562,10 +571,11 @@ class CreditDunningEngine(models.AbstractModel):
             author_ids=dict.fromkeys(partners.ids, company.partner_id.id))
 
     @api.model
-    def _send_emails(self, events, recipients, letters):
+    def _send_emails(self, events, recipients, attachments):
         """Queue one email per event from its level's template, in the customer's language (the
-        template's ``lang``), with its letter; like Odoo's mass mailing the email is kept in the customer's chatter and
-        is sent by the mail queue, never inline. Returns ``{event id: mail.message}``."""
+        template's ``lang``), with its ``attachments`` (letter, statement); like Odoo's mass
+        mailing the email is kept in the customer's chatter and is sent by the mail queue, never
+        inline. Returns ``{event id: mail.message}``."""
         if not events:
             return {}
         rendered = {}
@@ -589,7 +599,7 @@ class CreditDunningEngine(models.AbstractModel):
             "body_html": rendered[event.id]["body_html"],
             "body": rendered[event.id]["body_html"],
             "recipient_ids": [Command.set(recipients[event.partner_id.id].ids)],
-            "attachment_ids": [Command.set(letters[event.id].ids)] if event.id in letters else [],
+            "attachment_ids": [Command.set(attachments[event.id].ids)],
         } for event in events])
         return {event.id: mail.mail_message_id for event, mail in zip(events, mails, strict=True)}
 

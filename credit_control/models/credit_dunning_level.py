@@ -51,6 +51,11 @@ class CreditDunningLevel(models.Model):
         string="Letter (PDF)",
         help="Render a formal letter listing the invoices, attach it to the email and to the "
         "customer's chatter. Without an email address it is left for posting.")
+    attach_statement = fields.Boolean(
+        string="Attach Statement of Account",
+        help="Attach the customer's statement of account to the email: the current month and the "
+        "two before it up to the run date, with the items still open on that day and their aging "
+        "(the statement wizard's default period).")
     create_activity = fields.Boolean(string="Activity")
     activity_type_id = fields.Many2one("mail.activity.type")
     activity_summary = fields.Char(translate=True)

@@ -5,6 +5,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..reports.pdf_batch import render_per_record
+
+REPORT = "credit_control.action_report_credit_statement"
+
 
 class CreditStatementEngine(models.AbstractModel):
     """Statements of account of customers for a period, a handful of queries for any number of
@@ -22,6 +26,8 @@ class CreditStatementEngine(models.AbstractModel):
 
     _name = "credit.statement.engine"
     _description = "Customer Statement Engine"
+
+    _statements_per_call = 250  # statements rendered per wkhtmltopdf call, whatever their length
 
     @api.model
     def _default_period(self, date_to=None):
@@ -143,6 +149,32 @@ class CreditStatementEngine(models.AbstractModel):
                 "move": move, "date_due": item["date_maturity"], "days": (date_to - item["date_maturity"]).days,
                 "residual": currency.round(item["residual_currency"] * rate), "interest": interest})
         return result
+
+    def _report_data(self, company, date_from, date_to):
+        """The statement report's ``data`` for a period (JSON-able, as the web client sends it)."""
+        return {"company_id": company.id, "date_from": fields.Date.to_string(date_from),
+                "date_to": fields.Date.to_string(date_to)}
+
+    @api.model
+    def _statement_attachments(self, customers, company, date_from, date_to):
+        """``{partner id: attachment}``: the statements of the commercial partners ``customers``
+        as PDF attachments on them, ``_statements_per_call`` per wkhtmltopdf call
+        (``reports/pdf_batch.py``). Used by the statement wizard and by dunning levels that
+        attach the statement to their email."""
+        contents, report_format = render_per_record(
+            self.env, REPORT, customers, data=self._report_data(company, date_from, date_to),
+            per_call=self._statements_per_call)
+        title = self.env._("Statement")
+        # sudo: credit users read the customers (the callers check it) but do not write them
+        # (the attachment's document); what is created is only the statements asked for.
+        attachments = self.env["ir.attachment"].sudo().create([{
+            "name": f"{title} - {partner.name} - {date_to}.{report_format}",
+            "raw": contents[partner.id],
+            "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
+            "res_model": "res.partner",
+            "res_id": partner.id,
+        } for partner in customers])
+        return dict(zip(customers.ids, attachments, strict=True))
 
     @api.model
     def _bucket(self, days, bounds):

@@ -6,28 +6,44 @@ its time waiting. Odoo can render several records in one call and split the resu
 outline, but only with a wkhtmltopdf built on patched Qt: the builds of the Linux
 distributions (the one ``./dev`` installs) refuse several documents in one call.
 
-So the records are laid out as *one* document, each starting on a new page, and the PDF is
-cut page by page. That is right only when every record fills exactly one page: when the page
-count says otherwise, the batch is halved until each half is either one page per record or a
-single record (whose PDF is then whole, however many pages it has).
+So the records are laid out as *one* document, each starting on a new page with a marker: an
+invisible block link to ``https://credit-control.invalid/record/<id>``. Debian's wkhtmltopdf
+(0.12.6, unpatched Qt) keeps links as PDF link annotations on the page where they are drawn
+(verified: a link needs a box at least 1 px high, hence ``height: 1px`` taken back by a
+negative margin, so that the marker adds nothing to the layout), so each record's pages run from
+the page of its marker to the page before the next record's. The markers are removed from the
+pages cut out. A record whose range is not certain (its marker or the next record's is missing)
+is rendered again alone, and its PDF is then whole.
 """
 import io
 
 import lxml.html
 
 from odoo import modules, tools
-from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+from odoo.tools import split_every
+from odoo.tools.pdf import ArrayObject, NameObject, PdfFileReader, PdfFileWriter
+
+MARKER_URL = "https://credit-control.invalid/record/"
+MARKER_STYLE = "display: block; height: 1px; margin-bottom: -1px; overflow: hidden;"
+RECORDS_PER_CALL = 250  # records rendered per wkhtmltopdf call (the HTML of a call is in memory)
 
 
-def render_per_record(env, report_ref, records, data=None):
+def render_per_record(env, report_ref, records, data=None, per_call=RECORDS_PER_CALL):
     """``({record id: content}, format)`` of ``report_ref`` for each of ``records`` (``data``:
-    the report's own values, e.g. a statement's period).
+    the report's own values, e.g. a statement's period), ``per_call`` records per wkhtmltopdf
+    call whatever their page counts.
 
     The format is ``"pdf"``, except where Odoo itself renders HTML instead of calling
     wkhtmltopdf (tests without the ``force_report_rendering`` context): ``"html"``.
     """
-    if not records:
-        return {}, "pdf"
+    contents, report_format = {}, "pdf"
+    for chunk in split_every(per_call, records.ids, records.browse):
+        rendered, report_format = _render_chunk(env, report_ref, chunk, data)
+        contents.update(rendered)
+    return contents, report_format
+
+
+def _render_chunk(env, report_ref, records, data):
     Report = env["ir.actions.report"].with_context(debug=False)
     html = Report._render_qweb_html(
         report_ref, records.ids, data={**(data or {}), "report_type": "pdf", "debug": False})[0]
@@ -38,34 +54,80 @@ def render_per_record(env, report_ref, records, data=None):
     if (modules.module.current_test or tools.config["test_enable"]) and not env.context.get("force_report_rendering"):
         return {record_id: body.encode() for record_id, body in zip(body_ids, bodies, strict=True)}, "html"
 
-    def pdf_pages(ids, bodies):
-        pdf = Report._run_wkhtmltopdf(
-            [_one_document(bodies)], report_ref=report_ref, header=header, footer=footer,
+    def run(ids, bodies):
+        html = _one_document(ids, bodies) if len(ids) > 1 else bodies[0]
+        return Report._run_wkhtmltopdf(
+            [html], report_ref=report_ref, header=header, footer=footer,
             specific_paperformat_args=paper)
-        if len(ids) == 1:
-            return {ids[0]: pdf}
-        reader = PdfFileReader(io.BytesIO(pdf))
-        if reader.getNumPages() != len(ids):
-            half = len(ids) // 2
-            return pdf_pages(ids[:half], bodies[:half]) | pdf_pages(ids[half:], bodies[half:])
-        result = {}
-        for number, record_id in enumerate(ids):
-            writer = PdfFileWriter()
-            writer.addPage(reader.getPage(number))
-            stream = io.BytesIO()
-            writer.write(stream)
-            result[record_id] = stream.getvalue()
-        return result
 
-    return pdf_pages(body_ids, bodies), "pdf"
+    pdf = run(body_ids, bodies)
+    if len(body_ids) == 1:
+        return {body_ids[0]: pdf}, "pdf"
+    reader = PdfFileReader(io.BytesIO(pdf))
+    ranges = _page_ranges(reader, body_ids)
+    return {
+        record_id: _pages(reader, ranges[record_id]) if record_id in ranges else run([record_id], [body])
+        for record_id, body in zip(body_ids, bodies, strict=True)
+    }, "pdf"
 
 
-def _one_document(bodies):
-    """The HTML documents ``bodies`` (one per record, same head) as one, each on a new page."""
+def _page_ranges(reader, record_ids):
+    """``{record id: range of page numbers}`` from the markers of ``reader``'s pages, for the
+    records (in document order) whose first page and the next record's are both known."""
+    starts = {}
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            if _is_marker(annotation):
+                uri = str(annotation.get_object()["/A"]["/URI"])
+                starts.setdefault(int(uri.removeprefix(MARKER_URL)), number)
+    ends = [starts.get(record_id) for record_id in record_ids[1:]] + [len(reader.pages)]
+    return {
+        record_id: range(starts[record_id], end)
+        for record_id, end in zip(record_ids, ends, strict=True)
+        if record_id in starts and end is not None and end > starts[record_id]
+    }
+
+
+def _is_marker(annotation):
+    return str(annotation.get_object().get("/A", {}).get("/URI", "")).startswith(MARKER_URL)
+
+
+def _pages(reader, numbers):
+    """The PDF of the pages ``numbers`` of ``reader``, without the markers."""
+    writer = PdfFileWriter()
+    for number in numbers:
+        page = writer.add_page(reader.pages[number])
+        annotations = page.get("/Annots") or []
+        kept = [annotation for annotation in annotations if not _is_marker(annotation)]
+        if len(kept) < len(annotations):
+            page[NameObject("/Annots")] = ArrayObject(kept)
+    stream = io.BytesIO()
+    writer.write(stream)
+    return stream.getvalue()
+
+
+def _one_document(record_ids, bodies):
+    """The HTML documents ``bodies`` (one per record of ``record_ids``, same head) as one, each
+    record on a new page and starting with its marker.
+
+    A ``<style>`` block that a record repeats (a report's own styles, in each article) is kept
+    once: wkhtmltopdf matches every block against every element, so with one block per record
+    the call grows with the square of the records (measured: 250 one-page statements in 68 s
+    with their 250 blocks, 7.4 s with one)."""
     root = lxml.html.document_fromstring(bodies[0])
     body = root.find("body")
-    for other in bodies[1:]:
-        for node in lxml.html.document_fromstring(other).find("body"):
-            node.set("style", f"page-break-before: always; {node.get('style') or ''}")
-            body.append(node)
+    body.insert(0, _marker(record_ids[0], MARKER_STYLE))
+    styles = {style.text for style in body.iter("style")}
+    for record_id, other in zip(record_ids[1:], bodies[1:], strict=True):
+        nodes = lxml.html.document_fromstring(other).find("body")
+        for style in list(nodes.iter("style")):
+            if style.text in styles:
+                style.drop_tree()
+            styles.add(style.text)
+        body.append(_marker(record_id, f"page-break-before: always; {MARKER_STYLE}"))
+        body.extend(nodes)
     return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _marker(record_id, style):
+    return lxml.html.Element("a", href=f"{MARKER_URL}{record_id}", style=style)

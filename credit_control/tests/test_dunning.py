@@ -13,8 +13,9 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
+from odoo.addons.credit_control.models import credit_statement_engine
 from odoo.addons.credit_control.models.credit_dunning_engine import CreditDunningEngine
-from odoo.addons.credit_control.reports.pdf_batch import render_per_record
+from odoo.addons.credit_control.reports.pdf_batch import MARKER_URL, render_per_record
 
 from .common import CreditCommon
 
@@ -271,8 +272,8 @@ class TestDunning(CreditCommon):
         self.assertEqual(event.mail_message_id.attachment_ids, letter)
 
     def test_letters_rendered_together_and_cut_per_letter(self):
-        """Several letters in one wkhtmltopdf call, cut page by page; a letter longer than a
-        page is found by halving and keeps all its pages."""
+        """Several letters in one wkhtmltopdf call, cut at each letter's marker: a letter longer
+        than a page keeps all its pages, the next one starts on its own first page."""
         self.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")  # see above
         short_1 = self.make_customer("Short One", email="one@example.com")
         long_customer = self.make_customer("Long Letter", email="long@example.com")
@@ -292,20 +293,57 @@ class TestDunning(CreditCommon):
                 self.env(context=dict(self.env.context, force_report_rendering=True)),
                 "credit_control.action_report_credit_dunning_letter", events)
         self.assertEqual(report_format, "pdf")
-        # one call for the three, [short 1] alone, [long, short 2], then each of these.
-        self.assertEqual(calls.call_count, 5)
+        self.assertEqual(calls.call_count, 1)
         pages = {event.partner_id: PdfFileReader(io.BytesIO(pdfs[event.id])).getNumPages() for event in events}
         self.assertEqual(pages[short_1], 1)
         self.assertEqual(pages[short_2], 1)
         self.assertGreater(pages[long_customer], 1)
         for event in events:
-            text = " ".join(page.extract_text() for page in PdfFileReader(io.BytesIO(pdfs[event.id])).pages)
-            self.assertIn(event.partner_id.name, " ".join(text.split()))
-        # The engine sends the long letter alone: the short ones still share one call.
+            pages_text = (page.extract_text() for page in PdfFileReader(io.BytesIO(pdfs[event.id])).pages)
+            text = " ".join(" ".join(pages_text).split())
+            self.assertIn(event.partner_id.name, text)
+            for other in (events - event).partner_id:
+                self.assertNotIn(other.name, text)
+            self.assertNotIn(MARKER_URL.encode(), pdfs[event.id])  # the markers are removed
+        # The engine renders them together too.
         with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
             letters = engine.with_context(force_report_rendering=True)._render_letters(events)
-        self.assertEqual(calls.call_count, 2)
+        self.assertEqual(calls.call_count, 1)
         self.assertEqual({letter.mimetype for letter in letters.values()}, {"application/pdf"})
+
+    def test_level_attaches_statement_of_account(self):
+        """A level with *Attach Statement of Account* adds each customer's own statement (the
+        default period up to the run date) to its email, all rendered in one batch; a level
+        without it attaches nothing."""
+        second = self.make_customer("Second Debtor Ltd", email="ap@second.example.com")
+        plain = self.make_customer("Plain Debtor Ltd", email="ap@plain.example.com")
+        self.invoice(self.customer, 1234.5)
+        self.invoice(second, 567.8)
+        self.invoice(plain, 99.9, due=DUE + timedelta(days=20))
+        self.reminder.attach_statement = True
+        with patch.object(credit_statement_engine, "render_per_record", wraps=render_per_record) as render:
+            self.run_dunning(DUE + timedelta(days=8))
+        self.assertEqual(render.call_count, 1)
+        self.assertEqual(render.call_args.args[2], self.customer | second)
+        self.assertEqual(render.call_args.kwargs["data"]["date_from"], "2025-11-01")
+        self.assertEqual(render.call_args.kwargs["data"]["date_to"], "2026-01-09")
+        for partner, amount, other in ((self.customer, "1,234.50", second), (second, "567.80", self.customer)):
+            mail = self.mails(partner)
+            self.assertEqual(len(mail), 1)
+            statement = mail.attachment_ids
+            self.assertEqual(len(statement), 1)
+            self.assertEqual(statement.name, f"Statement - {partner.name} - 2026-01-09.html")  # HTML in tests
+            self.assertEqual((statement.res_model, statement.res_id), ("res.partner", partner.id))
+            html = statement.raw.decode()
+            self.assertIn(partner.name, html)
+            self.assertIn(amount, html)
+            self.assertNotIn(other.name, html)
+        self.reminder.attach_statement = False
+        self.run_dunning(DUE + timedelta(days=27))
+        mail = self.mails(plain)
+        self.assertEqual(len(mail), 1)
+        self.assertIn("payment reminder", mail.subject)
+        self.assertFalse(mail.attachment_ids)
 
     def test_chinese_customer_gets_chinese_emails(self):
         """One template per level, rendered in the customer's language from zh_CN.po: the

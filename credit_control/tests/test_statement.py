@@ -1,11 +1,17 @@
+import io
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.pdf import PdfFileReader
+
+from odoo.addons.credit_control.reports import pdf_batch
 
 from .common import CreditCommon
+from .test_letter_pdf import pdf_text
 
 START, END = date(2026, 2, 1), date(2026, 3, 31)
 
@@ -196,6 +202,60 @@ class TestStatementInterest(CreditCommon):
         self.env.invalidate_all()
         _result, both = self.queries(engine._late_interest, self.customer | other, self.company, END)
         self.assertEqual(len(one), len(both), "\n".join(both))
+
+
+@tagged("post_install", "-at_install")
+class TestStatementPdf(StatementHistory):
+    """Real statements through wkhtmltopdf: a one-page and a multi-page statement rendered in
+    one call are cut at each customer's marker, each keeping exactly its own pages."""
+
+    def test_short_and_long_statements_in_one_call(self):
+        # Unreachable stylesheets: the PDF then has a text layer to read the names back.
+        self.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+        long_customer = self.make_customer("Long Statement Ltd", email="ap@long.example.com")
+        for number in range(40):
+            self.make_invoice(long_customer, 100.0 + number, invoice_date=date(2026, 2, 2 + number % 27))
+        wizard = self.env["credit.statement.wizard"].with_context(force_report_rendering=True).create({
+            "partner_ids": (self.customer | long_customer).ids, "date_from": START, "date_to": END})
+        report = self.env["ir.actions.report"]
+        run = type(report)._run_wkhtmltopdf
+        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+            attachments = wizard._render(self.customer | long_customer)
+        self.assertEqual(calls.call_count, 1)
+        pdfs = {partner: attachments[partner.id].raw for partner in (self.customer, long_customer)}
+        alone = wizard._render(long_customer)[long_customer.id].raw
+        pages = {partner: len(PdfFileReader(io.BytesIO(pdf)).pages) for partner, pdf in pdfs.items()}
+        self.assertEqual(pages[self.customer], 1)
+        self.assertEqual(pages[long_customer], len(PdfFileReader(io.BytesIO(alone)).pages))
+        self.assertGreaterEqual(pages[long_customer], 2)
+        short_text, long_text = pdf_text(pdfs[self.customer]), pdf_text(pdfs[long_customer])
+        self.assertIn(self.customer.name, short_text)
+        self.assertIn("1,800.25", short_text)  # the crafted history's closing balance
+        self.assertNotIn(long_customer.name, short_text)
+        self.assertIn(long_customer.name, long_text)
+        self.assertIn("139.00", long_text)  # the last invoice, on the last page
+        self.assertNotIn(self.customer.name, long_text)
+        self.assertEqual({attachment.mimetype for attachment in attachments.values()}, {"application/pdf"})
+
+    def test_missing_marker_renders_alone(self):
+        """Without the second customer's marker, neither range is certain: both are rendered
+        again alone, and whole."""
+        self.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+        second = self.make_customer("Second Statement Ltd")
+        self.make_invoice(second, 77.0, invoice_date=date(2026, 3, 2))
+        wizard = self.env["credit.statement.wizard"].with_context(force_report_rendering=True).create({
+            "partner_ids": (self.customer | second).ids, "date_from": START, "date_to": END})
+        report = self.env["ir.actions.report"]
+        run = type(report)._run_wkhtmltopdf
+        marker = pdf_batch._marker
+        with patch.object(pdf_batch, "_marker", side_effect=lambda record_id, style: marker(
+                record_id if record_id != second.id else 0, style)), \
+                patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+            attachments = wizard._render(self.customer | second)
+        self.assertEqual(calls.call_count, 3)
+        self.assertIn(self.customer.name, pdf_text(attachments[self.customer.id].raw))
+        self.assertNotIn(second.name, pdf_text(attachments[self.customer.id].raw))
+        self.assertIn("77.00", pdf_text(attachments[second.id].raw))
 
 
 @tagged("post_install", "-at_install")

@@ -115,3 +115,23 @@ class TestCreditUi(HttpCase):
         self.assertEqual(len(mail), 1)
         self.assertIn("statement of account", mail.subject)
         self.assertEqual(mail.attachment_ids.res_id, self.customer.id)
+
+
+@tagged("post_install", "-at_install")
+class TestActivityViews(HttpCase):
+    """Every model of the add-on with activities has an activity view, offered by its menu's
+    window action."""
+
+    def test_activity_view_in_each_action(self):
+        models = [name for name in self.env.registry["mail.activity.mixin"]._inherit_children
+                  if name.startswith("credit.")]
+        self.assertEqual(sorted(models), [
+            "credit.insurance.claim", "credit.limit.request", "credit.payment.plan",
+            "credit.release.request", "credit.review", "credit.warning"])
+        for name in models:
+            arch = self.env[name].get_views([(False, "activity")])["views"]["activity"]["arch"]
+            self.assertIn("activity-box", arch, name)
+            actions = self.env["ir.actions.act_window"].search([("res_model", "=", name)])
+            self.assertTrue(actions, name)
+            for action in actions:
+                self.assertIn("activity", action.view_mode.split(","), f"{name}: {action.xml_id}")

@@ -2,12 +2,9 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
 
+from ..models.credit_statement_engine import REPORT
 from ..models.credit_value_bounds import DATES
-from ..reports.pdf_batch import render_per_record
-
-REPORT = "credit_control.action_report_credit_statement"
 
 
 class CreditStatementWizard(models.TransientModel):
@@ -22,9 +19,6 @@ class CreditStatementWizard(models.TransientModel):
     _name = "credit.statement.wizard"
     _description = "Statement of Account"
     _inherit = ["credit.value.bounds"]
-
-    _statements_per_call = 250  # statements rendered per wkhtmltopdf call
-    _statement_page_lines = 8  # receivable lines (in the period or open) that surely fit on a page
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     company_id = fields.Many2one(
@@ -74,8 +68,7 @@ class CreditStatementWizard(models.TransientModel):
         return values
 
     def _report_data(self):
-        return {"company_id": self.company_id.id, "date_from": fields.Date.to_string(self.date_from),
-                "date_to": fields.Date.to_string(self.date_to)}
+        return self.env["credit.statement.engine"]._report_data(self.company_id, self.date_from, self.date_to)
 
     def action_print(self):
         self.ensure_one()
@@ -103,42 +96,10 @@ class CreditStatementWizard(models.TransientModel):
         }}
 
     def _render(self, customers):
-        """``{partner id: attachment}``: the statements as PDF, on the customers. Statements
-        that surely fit on a page are rendered together, longer ones alone (a multi-page one in
-        a batch makes it split in halves until found, see ``reports/pdf_batch.py``)."""
-        contents, report_format = {}, "pdf"
-        sizes = self._statement_sizes(customers)
-        short = customers.filtered(lambda partner: sizes.get(partner.id, 0) <= self._statement_page_lines)
-        chunks = list(split_every(self._statements_per_call, short.ids, customers.browse)) + list(customers - short)
-        for chunk in chunks:
-            rendered, report_format = render_per_record(self.env, REPORT, chunk, data=self._report_data())
-            contents.update(rendered)
-        title = self.env._("Statement")
-        # sudo: credit users read the customers (checked above) but neither write them (the
-        # attachment's document) nor create emails (mail.mail is for administrators); what is
-        # created is only the statement they asked for, as the dunning engine does.
-        attachments = self.env["ir.attachment"].sudo().create([{
-            "name": f"{title} - {partner.name} - {self.date_to}.{report_format}",
-            "raw": contents[partner.id],
-            "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
-            "res_model": "res.partner",
-            "res_id": partner.id,
-        } for partner in customers])
-        return dict(zip(customers.ids, attachments, strict=True))
-
-    def _statement_sizes(self, customers):
-        """``{commercial partner id: receivable lines}`` dated in the period or still open:
-        the rows a statement will have, at most (one query)."""
-        groups = self.env["account.move.line"]._read_group(
-            [("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
-             ("company_id", "=", self.company_id.id), ("partner_id.commercial_partner_id", "in", customers.ids),
-             "|", ("date", ">=", self.date_from), ("reconciled", "=", False), ("date", "<=", self.date_to)],
-            ["partner_id"], ["__count"])
-        sizes = {}
-        for partner, count in groups:
-            key = partner.commercial_partner_id.id
-            sizes[key] = sizes.get(key, 0) + count
-        return sizes
+        """``{partner id: attachment}``: the statements of the period as PDF, on the customers
+        (access checked by ``action_send``)."""
+        return self.env["credit.statement.engine"]._statement_attachments(
+            customers, self.company_id, self.date_from, self.date_to)
 
     def _reply_to(self, partners):
         return partners._notify_get_reply_to_batch(
@@ -152,7 +113,9 @@ class CreditStatementWizard(models.TransientModel):
         template = self.mail_template_id.with_company(self.company_id)  # object.env.company
         rendered = template._generate_template(partners.ids, ["subject", "body_html", "email_from"])
         reply_to = self._reply_to(partners)
-        self.env["mail.mail"].sudo().create([{  # sudo: see _render
+        # sudo: credit users do not create emails (mail.mail is for administrators); what is
+        # created is only the statements they asked for, as the dunning engine does.
+        self.env["mail.mail"].sudo().create([{
             "model": "res.partner",
             "res_id": partner.id,
             "record_name": partner.display_name,
@@ -174,7 +137,7 @@ class CreditStatementWizard(models.TransientModel):
             return
         reply_to = self._reply_to(partners)
         author = self.env.user.partner_id
-        self.env["mail.message"].sudo().create([{  # sudo: see _render
+        self.env["mail.message"].sudo().create([{  # sudo: see _queue_emails
             "model": "res.partner",
             "res_id": partner.id,
             "record_name": partner.display_name,
