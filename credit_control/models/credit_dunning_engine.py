@@ -538,8 +538,10 @@ class CreditDunningEngine(models.AbstractModel):
             return {}
         contents, report_format = render_per_record(
             self.env, "credit_control.action_report_credit_dunning_letter", events, per_call=self._letters_per_call)
+        # Named in the customer's language, as the letter is (one read of the levels per language).
         attachments = self.env["ir.attachment"].create([{
-            "name": f"{event.level_id.name} - {event.partner_id.name} - {event.date}.{report_format}",
+            "name": f"{event.level_id.with_context(lang=event.partner_id.lang).name} - {event.partner_id.name}"
+                    f" - {event.date}.{report_format}",
             "raw": contents[event.id],
             "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
             "res_model": "res.partner",

@@ -164,11 +164,12 @@ class CreditStatementEngine(models.AbstractModel):
         contents, report_format = render_per_record(
             self.env, REPORT, customers, data=self._report_data(company, date_from, date_to),
             per_call=self._statements_per_call)
-        title = self.env._("Statement")
+        # Named in the customer's language, as the statement is.
+        titles = {lang: self.with_context(lang=lang).env._("Statement") for lang in set(customers.mapped("lang"))}
         # sudo: credit users read the customers (the callers check it) but do not write them
         # (the attachment's document); what is created is only the statements asked for.
         attachments = self.env["ir.attachment"].sudo().create([{
-            "name": f"{title} - {partner.name} - {date_to}.{report_format}",
+            "name": f"{titles[partner.lang]} - {partner.name} - {date_to}.{report_format}",
             "raw": contents[partner.id],
             "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
             "res_model": "res.partner",

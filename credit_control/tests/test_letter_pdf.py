@@ -49,17 +49,31 @@ class TestLetterPdf(CreditCommon, HttpCase):
         """The formal demand letters of both customers, rendered in one wkhtmltopdf call."""
         # wkhtmltopdf fetches the stylesheets from this test server, as in production.
         self.env["ir.config_parameter"].set_param("report.url", self.base_url())
+        events = self.events()
+        pdfs, report_format = render_per_record(
+            self.env(context=dict(self.env.context, force_report_rendering=True)),
+            "credit_control.action_report_credit_dunning_letter", events)
+        self.assertEqual(report_format, "pdf")
+        return {event.partner_id: pdfs[event.id] for event in events}
+
+    def events(self):
+        """The pending demand events of both customers, 65 days after the due date."""
         for partner, amount in ((self.english, 1234.56), (self.chinese, 9000.0)):
             self.make_invoice(partner, amount, invoice_date=DUE - timedelta(days=30), due_date=DUE)
         engine = self.env["credit.dunning.engine"].sudo()
         day = DUE + timedelta(days=65)
         events = engine._create_pending_events(engine._plan(self.company, day, self.english | self.chinese), day)
         self.assertEqual(len(events), 2)
-        pdfs, report_format = render_per_record(
-            self.env(context=dict(self.env.context, force_report_rendering=True)),
-            "credit_control.action_report_credit_dunning_letter", events)
-        self.assertEqual(report_format, "pdf")
-        return {event.partner_id: pdfs[event.id] for event in events}
+        return events
+
+    def test_attachment_named_in_customer_language(self):
+        events = self.events()
+        attachments = self.env["credit.dunning.engine"]._render_letters(events)
+        for event in events:
+            level = event.level_id.with_context(lang=event.partner_id.lang).name
+            self.assertEqual(attachments[event.id].name.split(" - ")[:2], [level, event.partner_id.name])
+        names = {event.partner_id: attachments[event.id].name.split(" - ")[0] for event in events}
+        self.assertNotEqual(names[self.chinese], names[self.english])  # the level's zh_CN name
 
     def test_text_layer_english_and_chinese(self):
         pdfs = self.letters()
