@@ -34,7 +34,9 @@ def measure(worker, side):
             worker.unavailable(name, "late interest and insurance claims are not in this build")
         return
     runs = min(worker.args.runs, 3)
-    worker.measure(INTEREST, _charge_interest, setup=_dunning_steps, check=_interest_check, runs=runs)
+    # One posted invoice per customer through the ORM: longer than the default op timeout at S.
+    worker.measure(INTEREST, _charge_interest, setup=_dunning_steps, check=_interest_check, runs=runs,
+                   limit=max(worker.args.op_timeout, 900))
     worker.measure(LIMITATION, _limitation_alerts, setup=_limitation_period, check=_alert_check, runs=runs)
     worker.measure(CLAIMS, _claim_alerts, setup=_draft_claims, check=_alert_check, runs=runs)
 

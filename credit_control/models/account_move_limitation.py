@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .credit_value_bounds import shift_date
 
@@ -74,8 +75,8 @@ class AccountMove(models.Model):
     def _credit_limitation_alerts(self, company, today):
         """An activity for each credit manager on the open invoices of ``company`` whose claim
         expires within the company's alert days, once per invoice; returns those invoices. One
-        search, the activities created together and the invoices marked in one write, however
-        many they are."""
+        search, the activities created together and the invoices marked in one statement,
+        however many they are."""
         if not company.credit_limitation_years and not self.env["credit.limitation.period"].search_count(
                 [("company_id", "=", company.id)], limit=1):
             return self.browse()
@@ -92,5 +93,12 @@ class AccountMove(models.Model):
             "summary": self.env._("Claim of %(invoice)s expires on %(date)s: interrupt the limitation period",
                                   invoice=move.name, date=fields.Date.to_string(move.credit_limitation_date)),
         } for move in moves for manager in managers])
-        moves.write({"credit_limitation_alert_date": today})
+        # One UPDATE, not moves.write(): account.move.write runs its accounting checks invoice by
+        # invoice (one query each: 2,857 queries for 2,635 invoices in the S bench); the alert
+        # date is a plain stored field that no computation depends on, set by this job only.
+        if moves:
+            self.env.execute_query(SQL(
+                "UPDATE account_move SET credit_limitation_alert_date = %s, write_date = now() WHERE id = ANY(%s)",
+                today, moves.ids))
+            moves.invalidate_recordset(["credit_limitation_alert_date", "write_date"])
         return moves

@@ -51,8 +51,8 @@ class TestLimitation(CreditCommon):
         self.assertEqual(self.de.credit_limitation_alert_date, date(2025, 12, 5))
 
     def test_alert_queries_independent_of_invoices(self):
-        """One invoice to alert or four: the same queries (one search, the activities created
-        together, one write)."""
+        """Four invoices to alert cost no more queries than one (one search, the activities
+        created together, one UPDATE)."""
         Move = self.env["account.move"]
         with freeze_time(date(2025, 10, 20)):
             self.env.invalidate_all()
@@ -64,4 +64,4 @@ class TestLimitation(CreditCommon):
             self.env.invalidate_all()
             four, queries_four = self.queries(Move._credit_limitation_alerts, self.company, date(2025, 10, 20))
         self.assertEqual((one, four), (self.old, more))
-        self.assertEqual(len(queries_one), len(queries_four), "\n".join(queries_four))
+        self.assertLessEqual(len(queries_four), len(queries_one), "\n".join(queries_four))  # more: no more queries

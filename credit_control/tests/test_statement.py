@@ -196,12 +196,14 @@ class TestStatementInterest(CreditCommon):
         self.assertIn(partial.name, interest_part)
         self.assertNotIn(disputed.name, interest_part)
 
-        # The interest of the whole batch in a fixed number of queries, whatever its size.
+        # The interest of the whole batch in a fixed number of queries, whatever its size (after
+        # a first call that fills the caches the cache invalidation keeps: rules, references).
+        self.queries(engine._late_interest, other, self.company, END)
         self.env.invalidate_all()
         _result, one = self.queries(engine._late_interest, self.customer, self.company, END)
         self.env.invalidate_all()
         _result, both = self.queries(engine._late_interest, self.customer | other, self.company, END)
-        self.assertEqual(len(one), len(both), "\n".join(both))
+        self.assertLessEqual(len(both), len(one), "\n".join(both))  # another customer: no more queries
 
 
 @tagged("post_install", "-at_install")
