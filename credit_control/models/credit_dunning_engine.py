@@ -57,7 +57,6 @@ class CreditDunningEngine(models.AbstractModel):
 
     _batch_size = 1000  # events completed per transaction
     _max_collisions = 10  # batches taken again after colliding with another run, per run
-    _letters_per_call = 250  # letters rendered per wkhtmltopdf call, whatever their length
 
     # ------------------------------------------------------------------ entry points
     @api.model
@@ -537,7 +536,7 @@ class CreditDunningEngine(models.AbstractModel):
         if not events:
             return {}
         contents, report_format = render_per_record(
-            self.env, "credit_control.action_report_credit_dunning_letter", events, per_call=self._letters_per_call)
+            self.env, "credit_control.action_report_credit_dunning_letter", events)
         # Named in the customer's language, as the letter is (one read of the levels per language).
         attachments = self.env["ir.attachment"].create([{
             "name": f"{event.level_id.with_context(lang=event.partner_id.lang).name} - {event.partner_id.name}"

@@ -27,7 +27,6 @@ class CreditStatementEngine(models.AbstractModel):
     _name = "credit.statement.engine"
     _description = "Customer Statement Engine"
 
-    _statements_per_call = 250  # statements rendered per wkhtmltopdf call, whatever their length
 
     @api.model
     def _default_period(self, date_to=None):
@@ -158,12 +157,11 @@ class CreditStatementEngine(models.AbstractModel):
     @api.model
     def _statement_attachments(self, customers, company, date_from, date_to):
         """``{partner id: attachment}``: the statements of the commercial partners ``customers``
-        as PDF attachments on them, ``_statements_per_call`` per wkhtmltopdf call
+        as PDF attachments on them, a few hundred per wkhtmltopdf call
         (``reports/pdf_batch.py``). Used by the statement wizard and by dunning levels that
         attach the statement to their email."""
         contents, report_format = render_per_record(
-            self.env, REPORT, customers, data=self._report_data(company, date_from, date_to),
-            per_call=self._statements_per_call)
+            self.env, REPORT, customers, data=self._report_data(company, date_from, date_to))
         # Named in the customer's language, as the statement is.
         titles = {lang: self.with_context(lang=lang).env._("Statement") for lang in set(customers.mapped("lang"))}
         # sudo: credit users read the customers (the callers check it) but do not write them

@@ -28,16 +28,16 @@ MARKER_STYLE = "display: block; height: 1px; margin-bottom: -1px; overflow: hidd
 RECORDS_PER_CALL = 250  # records rendered per wkhtmltopdf call (the HTML of a call is in memory)
 
 
-def render_per_record(env, report_ref, records, data=None, per_call=RECORDS_PER_CALL):
+def render_per_record(env, report_ref, records, data=None):
     """``({record id: content}, format)`` of ``report_ref`` for each of ``records`` (``data``:
-    the report's own values, e.g. a statement's period), ``per_call`` records per wkhtmltopdf
-    call whatever their page counts.
+    the report's own values, e.g. a statement's period), ``RECORDS_PER_CALL`` records per
+    wkhtmltopdf call whatever their page counts.
 
     The format is ``"pdf"``, except where Odoo itself renders HTML instead of calling
     wkhtmltopdf (tests without the ``force_report_rendering`` context): ``"html"``.
     """
     contents, report_format = {}, "pdf"
-    for chunk in split_every(per_call, records.ids, records.browse):
+    for chunk in split_every(RECORDS_PER_CALL, records.ids, records.browse):
         rendered, report_format = _render_chunk(env, report_ref, chunk, data)
         contents.update(rendered)
     return contents, report_format
