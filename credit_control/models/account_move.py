@@ -1,5 +1,11 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+# Ids of the charge invoices being posted by the dunning engine (cursor cache: not reachable
+# from a client's context or over RPC).
+CHARGES_KEY = "credit_control.charges_posting"
 
 
 class AccountMove(models.Model):
@@ -42,7 +48,21 @@ class AccountMove(models.Model):
 
     def _credit_check_applies(self):
         self.ensure_one()
-        return self.state == "draft" and self._credit_block_enabled()
+        return self.state == "draft" and self._credit_block_enabled() \
+            and self.id not in self.env.cr.cache.get(CHARGES_KEY, ())
+
+    @contextmanager
+    def _credit_posting_charges(self):
+        """Post these invoices without the credit check: they are the dunning fee and the
+        late-payment interest the engine charges a customer *because* of overdue debt, which
+        the check would refuse for that very reason. Server-side only (the cursor's cache)."""
+        posting = self.env.cr.cache.setdefault(CHARGES_KEY, set())
+        ids = set(self.ids) - posting
+        posting |= ids
+        try:
+            yield
+        finally:
+            posting -= ids
 
     def _credit_banner_applies(self):
         self.ensure_one()

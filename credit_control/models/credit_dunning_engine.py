@@ -7,7 +7,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, formatLang, split_every
+from odoo.tools import SQL, format_date, formatLang, split_every
 
 from ..reports.pdf_batch import render_per_record
 
@@ -693,9 +693,13 @@ class CreditDunningEngine(models.AbstractModel):
         """Invoice the late-payment interest accrued on the instalments of ``events`` up to the
         event's date, from their due date or the end of the last charge (never the same days
         twice: ``credit.late.interest.charge``); one posted invoice per event and currency, in
-        the invoices' currency, like the fee. Set-based: the interest of all the events of a day
-        in one call of the interest engine, then per company the invoices created together,
-        posted together and their charges recorded in one create."""
+        the invoices' currency, like the fee, with one line whose description lists the
+        instalments in the customer's language (the charges keep each instalment's figures).
+        Set-based: the interest of all the events of a day in one call of the interest engine,
+        then per company the invoices created together, posted together and their charges
+        recorded in one create. The ORM's cost is per invoice line, hence one line per invoice,
+        and per tracked message, hence no chatter tracking on these generated invoices (the
+        dunning step records them)."""
         product = self.env.ref("credit_control.product_late_interest")
         accrued = {day: group.line_ids.move_id._credit_late_interest(day)
                    for day, group in events.grouped("date").items()}
@@ -713,23 +717,37 @@ class CreditDunningEngine(models.AbstractModel):
                         "move_type": "out_invoice", "partner_id": event.partner_id.id,
                         "company_id": company.id, "currency_id": currency.id, "invoice_date": event.date,
                         "invoice_line_ids": [Command.create({
-                            "product_id": product.id, "quantity": 1, "price_unit": amount,
+                            "product_id": product.id, "quantity": 1,
+                            "price_unit": currency.round(sum(amount for _line, _since, amount in charged)),
                             "tax_ids": [Command.clear()],
-                            "name": self.env._("Late interest on %(invoice)s from %(start)s to %(end)s",
-                                               invoice=line.move_id.name, start=since, end=event.date),
-                        }) for line, since, amount in charged],
+                            "name": self._interest_line_name(event, currency, charged),
+                        })],
                     })
                     charged_by_invoice.append((event, currency, charged))
             if not invoice_vals:
                 continue
-            invoices = self.env["account.move"].with_company(company).create(invoice_vals)
-            invoices.action_post()
+            invoices = self.env["account.move"].with_company(company).with_context(
+                tracking_disable=True).create(invoice_vals)
+            with invoices._credit_posting_charges():
+                invoices.action_post()
             self.env["credit.late.interest.charge"].create([{
                 "move_line_id": line.id, "move_id": line.move_id.id, "partner_id": event.partner_id.id,
                 "company_id": company.id, "currency_id": currency.id, "date_from": since,
                 "date_to": event.date, "amount": amount, "invoice_id": invoice.id, "event_id": event.id,
             } for invoice, (event, currency, charged) in zip(invoices, charged_by_invoice, strict=True)
                 for line, since, amount in charged])
+
+    @api.model
+    def _interest_line_name(self, event, currency, charged):
+        """The interest line's description, in the customer's language: a title, then one row
+        per instalment (invoice, amount, days charged)."""
+        env = self.with_context(lang=event.partner_id.lang or self.env.lang).env
+        rows = [env._("Late-payment interest up to %(end)s:", end=format_date(env, event.date))]
+        rows += [env._("%(invoice)s, %(start)s – %(end)s: %(amount)s",
+                       invoice=line.move_id.name, start=format_date(env, since), end=format_date(env, event.date),
+                       amount=formatLang(env, amount, currency_obj=currency))
+                 for line, since, amount in charged]
+        return "\n".join(rows)
 
     @api.model
     def _charge_fee(self, event):
@@ -760,5 +778,6 @@ class CreditDunningEngine(models.AbstractModel):
             "invoice_line_ids": [line],
         })
         if company.credit_dunning_fee_mode == "invoice":
-            move.action_post()
+            with move._credit_posting_charges():
+                move.action_post()
         return move

@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -91,3 +92,26 @@ class TestLateInterest(CreditCommon):
         total = sum(self.env["credit.late.interest.charge"].search([("move_id", "=", invoice.id)]).mapped("amount"))
         self.assertAlmostEqual(total, 8.49 + 7.95)
         self.assertEqual(self.interest(eur, date(2026, 3, 2)), 0.0)
+
+    def test_charges_posted_although_the_customer_is_blocked(self):
+        """The interest and the fee are charged because the customer is overdue: the credit
+        block of invoice posting, which refuses the customer's other invoices for that very
+        reason, does not stop them; one line per interest invoice lists the instalments."""
+        self.company.credit_dunning_procedure_id = self.make_procedure("Blocked", [
+            {"days_overdue": 31, "charge_interest": True, "fee_type": "fixed", "fee_fixed": 15.0}])
+        first, second = self.invoice(1000.0), self.invoice(500.0)
+        self.company.credit_block_invoice_posting = True
+        with freeze_time(date(2026, 2, 1)):
+            blocked = self.make_invoice(self.customer, 100.0, invoice_date=date(2026, 2, 1), post=False)
+            with self.assertRaises(UserError):
+                blocked.action_post()
+            event = self.run_dunning(date(2026, 2, 1))
+        self.assertEqual((event.fee_move_id.state, event.fee_move_id.amount_total), ("posted", 15.0))
+        interest = event.interest_charge_ids.invoice_id
+        self.assertEqual((interest.state, interest.amount_total), ("posted", 8.49 + 4.25))  # 31 days at 10 %
+        self.assertEqual(len(interest.invoice_line_ids), 1)
+        description = interest.invoice_line_ids.name
+        for move, amount in ((first, "8.49"), (second, "4.25")):
+            self.assertIn(f"{move.name}, 01/01/2026 – 02/01/2026: ", description)
+            self.assertIn(amount, description)
+        self.assertEqual(blocked.state, "draft")
