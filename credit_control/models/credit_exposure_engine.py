@@ -213,7 +213,9 @@ class CreditExposureEngine(models.AbstractModel):
             for pid in partner_ids:
                 key = (pid, company.id)
                 receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))
-                figures = {k: currency.round(values.get(key) or 0.0) for k, values in amounts.items()}
+                # Most customers have nothing in most components: round only what is there.
+                figures = {k: currency.round(amount) if (amount := values.get(key)) else 0.0
+                           for k, values in amounts.items()}
                 figures["receivable"] = currency.round(receivable)
                 exposure = currency.round(figures["receivable"] + sum(figures[k] for k in exposure_keys))
                 figures.update(

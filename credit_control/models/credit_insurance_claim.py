@@ -110,7 +110,7 @@ class CreditInsuranceClaim(models.Model):
             buyer = claim.partner_id.commercial_partner_id
             cover = policy._covers(buyer, today).get(buyer.id, (0.0, ""))[0]
             claim.sudo().write({"amount_loss": loss, "amount_cover": cover,
-                                "amount_expected": currency.round(min(loss, cover) * policy.coverage_pct / 100.0)})
+                                "amount_expected": policy._insured_part(loss, cover)})
 
     # ------------------------------------------------------------------ actions
     def action_file(self):

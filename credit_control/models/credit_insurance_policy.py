@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import ormcache
+from odoo.tools import SQL, ormcache
 
 from .credit_value_bounds import AMOUNT, DATES, DAYS, PERCENT, shift_date
 
@@ -133,10 +133,11 @@ class CreditInsurancePolicy(models.Model):
         excluded = policy.with_context(active_test=False).excluded_partner_ids
         return policy.id, policy.max_extension_days, frozenset(excluded.ids)
 
-    def _is_excluded(self, partner):
+    def _insured_part(self, amount, cover):
+        """The insured part of ``amount`` (a buyer's exposure or loss, policy currency): the
+        coverage % of what lies within the buyer's ``cover``."""
         self.ensure_one()
-        partner = partner.commercial_partner_id
-        return partner.credit_not_insurable or partner in self.excluded_partner_ids
+        return self.currency_id.round(min(max(amount, 0.0), cover) * self.coverage_pct / 100.0)
 
     def _covers(self, partners, date):
         """Cover of each buyer on ``date`` under this policy, in the policy currency.
@@ -149,25 +150,32 @@ class CreditInsurancePolicy(models.Model):
         """
         self.ensure_one()
         partners = partners.commercial_partner_id
-        latest = {}
-        decisions = self.env["credit.insurance.limit"].sudo().search([
-            ("policy_id", "=", self.id), ("partner_id", "in", partners.ids),
-            ("state", "in", ("granted", "reduced", "refused", "withdrawn")),
-            ("granted_date", "<=", date),
-        ], order="granted_date desc, id desc")
-        for decision in decisions:
-            latest.setdefault(decision.partner_id.id, decision)
+        # The latest decision of each buyer in one query: this runs over every buyer of a
+        # report or of the overview.
+        self.env["credit.insurance.limit"].flush_model(
+            ["policy_id", "partner_id", "state", "granted_date", "expiry_date", "granted_amount"])
+        latest = {partner_id: (state, expiry_date, granted_amount)
+                  for partner_id, state, expiry_date, granted_amount in self.env.execute_query(SQL(
+                      """
+                      SELECT DISTINCT ON (partner_id) partner_id, state, expiry_date, granted_amount
+                        FROM credit_insurance_limit
+                       WHERE policy_id = %s AND partner_id = ANY(%s) AND granted_date <= %s
+                         AND state IN ('granted', 'reduced', 'refused', 'withdrawn')
+                       ORDER BY partner_id, granted_date DESC, id DESC
+                      """, self.id, partners.ids, date))}
+        excluded = set(self.excluded_partner_ids.ids)
+        excluded.update(partners.search([("id", "in", partners.ids), ("credit_not_insurable", "=", True)]).ids)
         result = {}
-        for partner in partners:
-            decision = latest.get(partner.id)
-            if self._is_excluded(partner):
-                result[partner.id] = (0.0, "excluded")
-            elif decision and decision.state in ("refused", "withdrawn"):
-                result[partner.id] = (0.0, "refused")
-            elif decision and (not decision.expiry_date or decision.expiry_date >= date):
-                result[partner.id] = (decision.granted_amount, "named")
+        for partner_id in partners.ids:
+            state, expiry_date, granted_amount = latest.get(partner_id, (None, None, 0.0))
+            if partner_id in excluded:
+                result[partner_id] = (0.0, "excluded")
+            elif state in ("refused", "withdrawn"):
+                result[partner_id] = (0.0, "refused")
+            elif state and (not expiry_date or expiry_date >= date):
+                result[partner_id] = (float(granted_amount or 0.0), "named")
             else:
-                result[partner.id] = (self.discretionary_limit, "discretionary")
+                result[partner_id] = (self.discretionary_limit, "discretionary")
         return result
 
     def _deadlines(self, due_date):

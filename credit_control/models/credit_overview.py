@@ -30,6 +30,8 @@ class CreditOverview(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     computed_at = fields.Datetime(string="Computed at", default=fields.Datetime.now, readonly=True)
+    lang = fields.Char(default=lambda self: self.env.lang, readonly=True,
+                       help="Language of the chart labels: an overview is shown again only in it.")
     customer_count = fields.Integer(string="Customers under Credit Control", compute="_compute_figures", store=True)
     exposure_total = fields.Monetary(string="Total Exposure", compute="_compute_figures", store=True)
     receivable_total = fields.Monetary(string="Receivable", compute="_compute_figures", store=True)
@@ -59,7 +61,8 @@ class CreditOverview(models.TransientModel):
     @api.depends("company_id")
     def _compute_figures(self):
         for overview in self:
-            overview.update(overview._figures())
+            # In the language of the visit, even when recomputed by an upgrade or a job.
+            overview.update(overview.with_context(lang=overview.lang or self.env.lang)._figures())
 
     # ------------------------------------------------------------------ actions
     @api.model
@@ -68,6 +71,7 @@ class CreditOverview(models.TransientModel):
         one of the last ``FRESH_MINUTES``, else a new one."""
         overview = self.search([
             ("company_id", "=", self.env.company.id), ("create_uid", "=", self.env.uid),
+            ("lang", "=", self.env.lang),
             ("computed_at", ">=", fields.Datetime.now() - timedelta(minutes=FRESH_MINUTES)),
         ], order="computed_at desc, id desc", limit=1)
         return (overview or self.create({}))._action_show()
@@ -148,13 +152,19 @@ class CreditOverview(models.TransientModel):
         Partner = self.env["res.partner"].with_company(company)
         customers = Partner.search(
             ["|", "|", ("credit_limit", ">", 0), ("credit_grade_id", "!=", False), ("credit_hold", "=", True)])
-        figures = self.env["credit.exposure.engine"]._compute_figures(customers, company, today)
-        rows = [(customers.browse(pid), values) for (pid, _cid), values in figures.items()]
+        policies = self.env["credit.insurance.policy"].search([("company_id", "=", company.id)])
+        report = self.env["credit.insurance.report.wizard"]
+        buyers = {policy: report._buyers(policy) for policy in policies}
+        # One computation of the exposure engine for the figures and the insured share.
+        figures = self.env["credit.exposure.engine"]._compute_figures(
+            customers.commercial_partner_id.union(*buyers.values()), company, today)
+        controlled = set(customers.commercial_partner_id.ids)
+        rows = [(customers.browse(pid), values) for (pid, _cid), values in figures.items() if pid in controlled]
         exposure = currency.round(sum(values["exposure"] for _partner, values in rows))
         receivable = self._receivable_total(company)
         overdue = currency.round(sum(values["overdue_amount"] for _partner, values in rows))
         sales = self._sales_total(company, shift_date(today, -DSO_DAYS), today)
-        insured = self._insured_total(company, today)
+        insured = self._insured_total(company, today, buyers, figures)
         top = sorted(rows, key=lambda row: row[1]["exposure"], reverse=True)[:TOP_N]
         warnings = dict(self.env["credit.warning"]._read_group(
             [("state", "!=", "closed"), ("company_id", "=", company.id)], ["state"], ["__count"]))
@@ -210,17 +220,23 @@ class CreditOverview(models.TransientModel):
         labels = wizard._bucket_labels()
         return [(label, sum(row["buckets"][i] for row in rows)) for i, label in enumerate(labels)]
 
-    def _insured_total(self, company, date):
-        """Insured exposure of the company's active policies (insured-exposure report), in
-        company currency."""
-        policies = self.env["credit.insurance.policy"].search([("company_id", "=", company.id)])
-        if not policies:
-            return 0.0
-        wizard = self.env["credit.insurance.report.wizard"].create({"policy_ids": policies.ids})
-        _rows, summary = wizard._build_rows()
-        return company.currency_id.round(sum(
-            policy.currency_id._convert(values["insured"], company.currency_id, company, date)
-            for policy, values in zip(policies.browse([s["policy_id"] for s in summary]), summary, strict=True)))
+    def _insured_total(self, company, date, buyers, figures):
+        """Insured exposure of the company's policies, in company currency: the total of the
+        insured-exposure report (the policy's insured part of each buyer's exposure within its
+        cover), from the exposure ``figures`` already computed for the policies' ``buyers``
+        (``{policy: partners}``) instead of the whole report. Only buyers with a positive
+        exposure have an insured part, so only their covers are looked up."""
+        total = 0.0
+        for policy, partners in buyers.items():
+            # res.currency._convert's rate and rounding, the rate looked up once.
+            rate = company.currency_id._get_conversion_rate(company.currency_id, policy.currency_id, company, date)
+            exposed = {pid: policy.currency_id.round(figures[(pid, company.id)]["exposure"] * rate)
+                       for pid in partners.ids if figures[(pid, company.id)]["exposure"] > 0}
+            covers = policy._covers(partners.browse(list(exposed)), date)
+            insured = policy.currency_id.round(sum(
+                policy._insured_part(exposure, covers[pid][0]) for pid, exposure in exposed.items()))
+            total += policy.currency_id._convert(insured, company.currency_id, company, date)
+        return company.currency_id.round(total)
 
     def _dunning_pipeline(self, company, date):
         """``[(level, customers)]``: customers reached by each dunning level in the last 90 days."""

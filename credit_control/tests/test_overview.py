@@ -57,6 +57,28 @@ class TestOverview(CreditCommon):
         overdue = self.env["account.move"].search(overview.action_open_overdue()["domain"])
         self.assertEqual(sum(overdue.mapped("amount_residual")), overview.overdue_total)
 
+    def test_insured_share_is_the_report_total(self):
+        """The insured figure is the insured-exposure report's total of the company's policies
+        (in company currency), without computing the report: named and discretionary covers,
+        a buyer not under credit control, an excluded buyer and an exposure beyond the cover."""
+        self.make_invoice(self.customer, 3000.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        named = self.make_customer("Named Buyer", limit=9000.0)
+        self.make_invoice(named, 5000.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        uncontrolled = self.make_customer("Uncontrolled Buyer")  # no limit, grade or hold
+        self.make_invoice(uncontrolled, 400.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        excluded = self.make_customer("Excluded Buyer", limit=9000.0, credit_not_insurable=True)
+        self.make_invoice(excluded, 700.0, invoice_date=date(2026, 6, 1), due_date=date(2026, 7, 1))
+        policy = self.make_policy()
+        self.make_cover(policy, named, 4000.0)
+        overview = self.env["credit.overview"].with_company(self.company).create({})
+        # 90 % of: min(3000, 1000 discretionary) + min(5000, 4000 named) + 400 + 0 excluded.
+        self.assertEqual(overview.insured_total, 0.9 * (1000.0 + 4000.0 + 400.0))
+        self.assertEqual(overview.exposure_total, 3000.0 + 5000.0 + 700.0)  # controlled customers only
+        report = self.env["credit.insurance.report.wizard"].create({"policy_ids": policy.ids})
+        _rows, summary = report._build_rows()
+        self.assertEqual(overview.insured_total, summary[0]["insured"])
+        self.assertAlmostEqual(overview.insured_share, 100.0 * 4860.0 / 8700.0)
+
     def test_shown_again_while_fresh(self):
         """Reopened within ten minutes, the same overview is shown (not computed again);
         later, or on Refresh, a new one with the figures of now."""
@@ -77,3 +99,13 @@ class TestOverview(CreditCommon):
         # Another user gets an overview of their own.
         other = Overview.with_user(self.credit_manager).action_open()["res_id"]
         self.assertNotIn(other, (first | refreshed | later).ids)
+        # The same user in another language: charts in that language, not the English ones again.
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["credit_control"], ["zh_CN"], overwrite=True)
+        with freeze_time("2026-06-30 00:21:00"):
+            chinese = Overview.browse(Overview.with_context(lang="zh_CN").action_open()["res_id"])
+            self.assertEqual(Overview.action_open()["res_id"], later.id)
+        self.assertNotEqual(chinese, later)
+        self.assertEqual(chinese.lang, "zh_CN")
+        self.assertIn("未逾期", chinese.aging_chart)
+        self.assertNotIn("未逾期", later.aging_chart)

@@ -98,7 +98,6 @@ class CreditInsuranceReportWizard(models.TransientModel):
         covers = policy._covers(partners, date)
         late = self._late_invoices(policy, partners)
         turnover = self._turnover(policy, partners)
-        pct = policy.coverage_pct / 100.0
 
         def to_policy(amount):
             return company.currency_id._convert(amount, policy.currency_id, company, date)
@@ -112,7 +111,7 @@ class CreditInsuranceReportWizard(models.TransientModel):
             if policy.currency_id.is_zero(exposure) and source != "named" \
                     and (policy.id, partner.id) not in claims:
                 continue
-            insured = policy.currency_id.round(min(max(exposure, 0.0), cover) * pct)
+            insured = policy._insured_part(exposure, cover)
             late_count, late_amount = late.get(partner.id, (0, 0.0))
             rows.append({
                 "policy_id": policy.id, "policy": policy.name, "company_id": company.id,
@@ -154,8 +153,8 @@ class CreditInsuranceReportWizard(models.TransientModel):
 
     def _buyers(self, policy):
         """Commercial partners the policy may concern: buyers with a decision and customers."""
-        partners = self.env["res.partner"].with_context(active_test=False).search(
-            [("customer_rank", ">", 0)]).commercial_partner_id
+        partners = self.env["res.partner"].with_context(active_test=False).search_fetch(
+            [("customer_rank", ">", 0)], ["commercial_partner_id"]).commercial_partner_id
         return partners | policy.limit_ids.partner_id
 
     def _late_invoices(self, policy, partners):
