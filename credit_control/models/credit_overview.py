@@ -30,7 +30,7 @@ class CreditOverview(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     computed_at = fields.Datetime(string="Computed at", default=fields.Datetime.now, readonly=True)
-    lang = fields.Char(default=lambda self: self.env.lang, readonly=True,
+    lang = fields.Char(string="Language", default=lambda self: self.env.lang, readonly=True,
                        help="Language of the chart labels: an overview is shown again only in it.")
     customer_count = fields.Integer(string="Customers under Credit Control", compute="_compute_figures", store=True)
     exposure_total = fields.Monetary(string="Total Exposure", compute="_compute_figures", store=True)
