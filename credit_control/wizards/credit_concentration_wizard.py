@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -116,14 +114,10 @@ class CreditConcentrationWizard(models.TransientModel):
     def _summary_html(self, summary):
         headers = [self.env._("Company"), self.env._("Customers"), self.env._("Total Exposure"),
                    self.env._("Largest Share"), self.env._("Top-%(n)s Share", n=self.top_n), self.env._("HHI")]
-        body = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                s["company"], s["customers"], f"{s['exposure']:,.2f} {s['currency']}", f"{s['largest_share']:.1%}",
-                f"{s['top_share']:.1%}", f"{s['hhi']:,.0f}")
-            for s in summary)
-        head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
-        return Markup('<table class="table table-sm"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>') % (
-            head, body)
+        return self._summary_table(headers, [
+            [s["company"], s["customers"], f"{s['exposure']:,.2f} {s['currency']}", f"{s['largest_share']:.1%}",
+             f"{s['top_share']:.1%}", f"{s['hhi']:,.0f}"]
+            for s in summary])
 
     # ------------------------------------------------------------------ XLSX
     def _xlsx_sheets(self, rows, summary):

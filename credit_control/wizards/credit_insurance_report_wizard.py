@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -206,16 +204,10 @@ class CreditInsuranceReportWizard(models.TransientModel):
         headers = [self.env._("Policy"), self.env._("Buyers"), self.env._("Exposure"),
                    self.env._("Insured"), self.env._("Uninsured"), self.env._("Premium Estimate"),
                    self.env._("Top-%(n)s Share", n=TOP_N), self.env._("HHI")]
-        body = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                   "<td>%s</td><td>%s</td></tr>") % (
-                s["policy"], s["buyers"], *(f"{s[k]:,.2f} {s['currency']}" for k in (
-                    "exposure", "insured", "uninsured", "premium")),
-                f"{s['top_share']:.1%}", f"{s['hhi']:,.0f}")
-            for s in summary)
-        head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
-        return Markup('<table class="table table-sm"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>') % (
-            head, body)
+        return self._summary_table(headers, [
+            [s["policy"], s["buyers"], *(f"{s[k]:,.2f} {s['currency']}" for k in (
+                "exposure", "insured", "uninsured", "premium")), f"{s['top_share']:.1%}", f"{s['hhi']:,.0f}"]
+            for s in summary])
 
     # ------------------------------------------------------------------ XLSX
     def _xlsx_sheets(self, rows, summary):

@@ -1,6 +1,8 @@
 import base64
 import io
 
+from markupsafe import Markup
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -8,10 +10,21 @@ from ..reports import xlsx_writer
 
 
 class CreditReportExport(models.AbstractModel):
-    """What the credit report wizards share: the XLSX download and its parameters sheet."""
+    """What the credit report wizards share: the on-screen summary table, the XLSX download
+    and its parameters sheet."""
 
     _name = "credit.report.export"
     _description = "Credit Report XLSX Export"
+
+    def _summary_table(self, headers, rows):
+        """The summary shown in the wizard: an HTML table of ``headers`` and ``rows`` (lists
+        of cells, already formatted; escaped here)."""
+        def cells(tag, values):
+            return Markup("").join(Markup("<%s>%s</%s>") % (Markup(tag), value, Markup(tag)) for value in values)
+
+        body = Markup("").join(Markup("<tr>%s</tr>") % cells("td", row) for row in rows)
+        return Markup('<table class="table table-sm"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>') % (
+            cells("th", headers), body)
 
     def _xlsx_parameters(self):
         """``[(label, value)]`` common to every report; reports add theirs in front."""
