@@ -17,6 +17,7 @@ from datetime import date, datetime
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_576  # rows in one worksheet, header and totals included
 MAX_STRING = 32_767  # characters in one cell
 
