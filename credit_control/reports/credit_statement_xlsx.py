@@ -68,7 +68,8 @@ class CreditStatementXlsx(models.AbstractModel):
         rows += [{
             "date": line["date"], "document": line["move"].name, "kind": kinds[line["kind"]],
             "ref": line["move"].ref, "date_due": line["date_due"] if line["kind"] == "invoice" else None,
-            "debit": line["debit"], "credit": line["credit"], "balance": line["balance"], "currency": code,
+            "debit": line["debit"] or None, "credit": line["credit"] or None, "balance": line["balance"],
+            "currency": code,
         } for line in statement["lines"]]
         rows.append({"date": statement["date_to"], "document": self.env._("Closing balance"),
                      "balance": statement["closing"], "currency": code})
