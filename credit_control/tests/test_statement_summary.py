@@ -84,7 +84,6 @@ class TestStatementSummary(StatementHistory):
         pdf, xlsx = attachments[self.customer.id]
         self.assertEqual((pdf.mimetype, xlsx.mimetype), ("application/pdf", XLSX))
         self.assertEqual(xlsx.name, f"Statement detail - {self.customer.name} - 2026-03-31.xlsx")
-        open("/tmp/wt1_summary.pdf", "wb").write(pdf.raw)  # TEMP
         text = pdf_text(pdf.raw).replace("\u200b", "")  # Odoo's monetary: -\u200b300.25
         for expected in ("Opening balance", "600.00", "February 2026", "2,500.50", "3,100.50",
                          "March 2026", "-300.25", "-1,000.00", "12.34", "1,812.59", "Closing balance",
@@ -147,6 +146,26 @@ class TestStatementSummary(StatementHistory):
         # Amounts as numbers in the currency's format.
         cell = workbook["Documents"]["F3"]
         self.assertEqual((cell.value, cell.number_format), (2500.5, f'#,##0.00 "{usd}";-#,##0.00 "{usd}"'))
+
+    def test_chinese_customer_gets_both_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["credit_control"], ["zh_CN"], overwrite=True)
+        chinese = self.make_customer("广州美达贸易有限公司", lang="zh_CN")
+        february = self.make_invoice(chinese, 888.0, invoice_date=date(2026, 2, 5), due_date=date(2026, 2, 20))
+        self.make_invoice(chinese, 111.0, invoice_date=date(2026, 3, 5), due_date=date(2026, 3, 20))
+        attachments = self.render(chinese)[chinese.id]  # 2 documents, 2 open items, 2 interest items
+        html = attachments.filtered(lambda a: a.mimetype == "text/html").raw.decode()
+        for expected in ("本对账单按月汇总本期单据", "2026年2月", "2026年3月", "贷项通知单", "截至期末未结清", "999.00"):
+            self.assertIn(expected, html)
+        self.assertNotIn(february.name, html)
+        xlsx = attachments.filtered(lambda a: a.mimetype == XLSX)
+        self.assertEqual(xlsx.name, "对账单明细 - 广州美达贸易有限公司 - 2026-03-31.xlsx")
+        workbook = openpyxl.load_workbook(io.BytesIO(xlsx.raw), data_only=True)
+        self.assertEqual(workbook.sheetnames, ["单据明细", "未结清款项", "逾期付款利息", "按月汇总", "参数"])
+        documents = sheet_rows(workbook, "单据明细")
+        self.assertEqual(documents[0], ["日期", "单据", "类型", "编号", "到期日", "借方", "贷方", "余额", "币种"])
+        self.assertEqual(documents[2][1:3], [february.name, "发票"])
+        self.assertEqual([row[0] for row in sheet_rows(workbook, "按月汇总")][1:3], ["期初余额", "2026年2月"])
 
     def test_wizard_downloads_the_detail(self):
         wizard = self.env["credit.statement.wizard"].create({
