@@ -146,9 +146,10 @@ class CreditStatementEngine(models.AbstractModel):
     def _months(self, statement):
         """``(months, movement)``: the period's documents of ``statement`` summed by calendar
         month and kind, every month of the period, as dicts ``month`` (its first day),
-        ``label`` (``February 2026`` in the environment's language), ``invoice``, ``refund``, ``payment``, ``entry`` (signed: what they add to the balance)
-        and ``balance`` at the month's end, running from the opening to the closing balance;
-        ``movement`` is the period's sum per kind."""
+        ``label`` (``February 2026`` in the environment's language), ``invoice``, ``refund``,
+        ``payment``, ``entry`` (signed: what they add to the balance) and ``balance`` at the
+        month's end, running from the opening to the closing balance; ``movement`` is the
+        period's sum per kind."""
         currency = statement["currency"]
         locale = babel_locale_parse(self.env.lang or "en_US")
         kinds = ("invoice", "refund", "payment", "entry")

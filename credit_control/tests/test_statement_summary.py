@@ -155,7 +155,8 @@ class TestStatementSummary(StatementHistory):
         self.make_invoice(chinese, 111.0, invoice_date=date(2026, 3, 5), due_date=date(2026, 3, 20))
         attachments = self.render(chinese)[chinese.id]  # 2 documents, 2 open items, 2 interest items
         html = attachments.filtered(lambda a: a.mimetype == "text/html").raw.decode()
-        for expected in ("本对账单按月汇总本期单据", "2026年2月", "2026年3月", "贷项通知单", "截至期末未结清", "999.00"):
+        for expected in ("本对账单按月汇总本期单据", "2026年2月", "2026年3月", "贷项通知单", "截至期末未结清",
+                         "999.00"):
             self.assertIn(expected, html)
         self.assertNotIn(february.name, html)
         xlsx = attachments.filtered(lambda a: a.mimetype == XLSX)
