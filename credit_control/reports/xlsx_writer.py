@@ -151,6 +151,8 @@ def _write_totals(worksheet, sheet, formats, total_label):
                 continue
             value = sum(r.get(column["key"]) or 0 for r in sheet.rows
                         if (r.get("currency") or "") == currency)
+            if column["type"] == "money":  # the cached value as the cell shows it, without float drift
+                value = round(value, formats.digits.get(currency, 2))
             target = f"{xl_col_to_name(col)}{first}:{xl_col_to_name(col)}{last}"
             if currency_col is None:
                 formula = f"=SUM({target})"
