@@ -178,6 +178,12 @@ class TestStatementSummary(StatementHistory):
         rows = sheet_rows(openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True), "Documents")
         self.assertEqual(rows[-2][1:], ["Closing balance", None, None, None, None, None, 1812.59,
                                         self.company.currency_id.name])
+        # Print (the customer form's path: the report computes the statement itself): the summary.
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "credit_control.action_report_credit_statement", self.customer.ids, data=wizard._report_data())[0].decode()
+        self.assertIn("February 2026", html)
+        self.assertIn("1,812.59", html)
+        self.assertNotIn(self.invoice_b.name, html)
 
     def test_emails_carry_the_xlsx(self):
         self.env["credit.statement.wizard"].create({
