@@ -20,6 +20,7 @@
         "reports/credit_letter_layout.xml",
         "reports/credit_dunning_letter.xml",
         "reports/credit_statement.xml",
+        "reports/credit_statement_summary.xml",
         "data/credit_insurance_data.xml",
         "data/credit_scorecard_data.xml",
         "data/credit_snapshot_data.xml",

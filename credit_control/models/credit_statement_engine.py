@@ -1,9 +1,11 @@
 from datetime import timedelta
 
+from babel.dates import format_skeleton
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import babel_locale_parse
 
 from ..reports.pdf_batch import render_per_record
 
@@ -27,7 +29,6 @@ class CreditStatementEngine(models.AbstractModel):
     _name = "credit.statement.engine"
     _description = "Customer Statement Engine"
 
-
     @api.model
     def _default_period(self, date_to=None):
         """The period of a statement asked for without dates: the current month and the two
@@ -47,6 +48,11 @@ class CreditStatementEngine(models.AbstractModel):
         (dicts ``move``, ``date_due``, ``days``, ``residual``, ``interest``: see
         :meth:`_late_interest`) and ``interest_total``. Labels are in the language of the
         environment.
+
+        A statement with more detail lines (documents, open items and interest items) than the
+        company's *Statement Detail Lines* is a ``summary``: it is printed by month (``months``
+        and ``movement``, see :meth:`_months`) and its detail goes in an XLSX
+        (``credit.statement.xlsx``). ``months`` is empty for the others.
         """
         commercial = partners.commercial_partner_id
         self.env.flush_all()
@@ -120,7 +126,47 @@ class CreditStatementEngine(models.AbstractModel):
                 "days": max(days, 0), "residual": residual})
             statement["aging"][self._bucket(days, bounds)][1] += residual
             statement["aging_total"] += residual
+        limit = company.credit_statement_detail_lines
+        for statement in statements.values():
+            detail = len(statement["lines"]) + len(statement["open_items"]) + len(statement["interest_items"])
+            statement["summary"] = bool(limit) and detail > limit
+            statement["months"], statement["movement"] = self._months(statement) if statement["summary"] else ([], {})
         return statements
+
+    @api.model
+    def _statements_by_lang(self, partners, company, date_from, date_to):
+        """:meth:`_statements` of ``partners``, each computed in its customer's language (the
+        aging labels), one batch per language."""
+        statements = {}
+        for lang, group in partners.grouped(lambda partner: partner.lang or self.env.lang).items():
+            statements.update(self.with_context(lang=lang)._statements(group, company, date_from, date_to))
+        return statements
+
+    @api.model
+    def _months(self, statement):
+        """``(months, movement)``: the period's documents of ``statement`` summed by calendar
+        month and kind, every month of the period, as dicts ``month`` (its first day),
+        ``label`` (``February 2026`` in the environment's language), ``invoice``, ``refund``,
+        ``payment``, ``entry`` (signed: what they add to the balance) and ``balance`` at the
+        month's end, running from the opening to the closing balance; ``movement`` is the
+        period's sum per kind."""
+        currency = statement["currency"]
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        kinds = ("invoice", "refund", "payment", "entry")
+        sums, month = {}, statement["date_from"].replace(day=1)
+        while month <= statement["date_to"]:
+            sums[month] = dict.fromkeys(kinds, 0.0)
+            month += relativedelta(months=1)
+        for line in statement["lines"]:
+            sums[line["date"].replace(day=1)][line["kind"]] += line["debit"] - line["credit"]
+        months, balance = [], statement["opening"]
+        for month, amounts in sums.items():
+            amounts = {kind: currency.round(amount) for kind, amount in amounts.items()}
+            balance = currency.round(balance + sum(amounts.values()))
+            months.append({"month": month, "label": format_skeleton("yMMMM", month, locale=locale),
+                           **amounts, "balance": balance})
+        movement = {kind: currency.round(sum(row[kind] for row in months)) for kind in kinds}
+        return months, movement
 
     @api.model
     def _late_interest(self, partners, company, date_to):
@@ -156,24 +202,34 @@ class CreditStatementEngine(models.AbstractModel):
 
     @api.model
     def _statement_attachments(self, customers, company, date_from, date_to):
-        """``{partner id: attachment}``: the statements of the commercial partners ``customers``
-        as PDF attachments on them, a few hundred per wkhtmltopdf call
-        (``reports/pdf_batch.py``). Used by the statement wizard and by dunning levels that
-        attach the statement to their email."""
-        contents, report_format = render_per_record(
-            self.env, REPORT, customers, data=self._report_data(company, date_from, date_to))
+        """``{partner id: attachments}``: the statements of the commercial partners
+        ``customers`` as attachments on them: the PDF, a few hundred per wkhtmltopdf call
+        (``reports/pdf_batch.py``), and for a summary statement the XLSX of its detail. The
+        figures are computed once for both. Used by the statement wizard and by dunning levels
+        that attach the statement to their email."""
+        statements = self._statements_by_lang(customers, company, date_from, date_to)
+        contents, report_format = render_per_record(self.env, REPORT, customers, data={
+            **self._report_data(company, date_from, date_to), "statements": statements})
         # Named in the customer's language, as the statement is.
         titles = {lang: self.with_context(lang=lang).env._("Statement") for lang in set(customers.mapped("lang"))}
-        # sudo: credit users read the customers (the callers check it) but do not write them
-        # (the attachment's document); what is created is only the statements asked for.
-        attachments = self.env["ir.attachment"].sudo().create([{
+        values = [{
             "name": f"{titles[partner.lang]} - {partner.name} - {date_to}.{report_format}",
             "raw": contents[partner.id],
             "mimetype": "application/pdf" if report_format == "pdf" else "text/html",
-            "res_model": "res.partner",
-            "res_id": partner.id,
-        } for partner in customers])
-        return dict(zip(customers.ids, attachments, strict=True))
+        } for partner in customers]
+        summaries = customers.filtered(lambda partner: statements[partner.commercial_partner_id.id]["summary"])
+        xlsx = self.env["credit.statement.xlsx"]
+        values += [xlsx.with_context(lang=partner.lang)._attachment_values(statements[partner.commercial_partner_id.id])
+                   for partner in summaries]
+        # sudo: credit users read the customers (the callers check it) but do not write them
+        # (the attachment's document); what is created is only the statements asked for.
+        attachments = self.env["ir.attachment"].sudo().create([
+            {**vals, "res_model": "res.partner", "res_id": partner.id}
+            for vals, partner in zip(values, customers + summaries, strict=True)])
+        result = dict(zip(customers.ids, attachments, strict=False))
+        for partner, detail in zip(summaries, attachments[len(customers):], strict=True):
+            result[partner.id] |= detail
+        return result
 
     @api.model
     def _bucket(self, days, bounds):

@@ -4,6 +4,8 @@ from odoo.exceptions import ValidationError
 from .credit_limitation_period import MAX_YEARS
 from .credit_value_bounds import DAYS, MONTHS, PERCENT
 
+STATEMENT_LINES = (0, 1_000_000)  # detail lines of a statement printed in full
+
 
 class ResCompany(models.Model):
     _name = "res.company"
@@ -83,6 +85,12 @@ class ResCompany(models.Model):
         string="Limitation Alert (days before)", default=90,
         help="Credit managers get an activity this many days before an open invoice's claim expires.")
 
+    credit_statement_detail_lines = fields.Integer(
+        string="Statement Detail Lines", default=500,
+        help="A statement of account listing more documents, open items and interest items than "
+        "this is printed as a summary by month, with the full detail in a spreadsheet (XLSX) "
+        "attached. 0: no limit.")
+
     @api.constrains("credit_tolerance_pct")
     def _check_credit_tolerance_pct(self):
         for company in self:
@@ -96,7 +104,7 @@ class ResCompany(models.Model):
         return {**super()._credit_bounds(), "credit_limit_rule_pct": PERCENT,
                 "credit_snapshot_retention_months": MONTHS, "credit_plan_grace_days": DAYS,
                 "credit_late_interest_rate": PERCENT, "credit_limitation_years": (0, MAX_YEARS),
-                "credit_limitation_alert_days": DAYS}
+                "credit_limitation_alert_days": DAYS, "credit_statement_detail_lines": STATEMENT_LINES}
 
     @api.model
     def _credit_record_fields(self):

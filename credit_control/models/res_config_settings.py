@@ -27,3 +27,5 @@ class ResConfigSettings(models.TransientModel):
     credit_late_interest_rate = fields.Float(related="company_id.credit_late_interest_rate", readonly=False)
     credit_limitation_years = fields.Integer(related="company_id.credit_limitation_years", readonly=False)
     credit_limitation_alert_days = fields.Integer(related="company_id.credit_limitation_alert_days", readonly=False)
+    credit_statement_detail_lines = fields.Integer(
+        related="company_id.credit_statement_detail_lines", readonly=False)

@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 
 
@@ -8,7 +6,9 @@ class ReportCreditStatement(models.AbstractModel):
     its customer's language (aging labels) by the statement engine, a few queries in all.
 
     ``data`` may give ``date_from``, ``date_to`` and ``company_id``; without them the statement
-    covers the engine's default period in the current company.
+    covers the engine's default period in the current company. A server-side caller that has
+    computed the statements already (``credit.statement.engine._statement_attachments``) gives
+    them as ``statements``.
     """
 
     _name = "report.credit_control.report_credit_statement"
@@ -20,15 +20,12 @@ class ReportCreditStatement(models.AbstractModel):
         partners = self.env["res.partner"].browse(docids)
         company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") \
             else self.env.company
-        engine = self.env["credit.statement.engine"]
-        date_from, date_to = engine._default_period(fields.Date.to_date(data.get("date_to")))
-        date_from = fields.Date.to_date(data.get("date_from")) or date_from
-        by_lang = defaultdict(lambda: self.env["res.partner"])
-        for partner in partners:
-            by_lang[partner.lang or self.env.lang] |= partner
-        statements = {}
-        for lang, group in by_lang.items():
-            statements.update(engine.with_context(lang=lang)._statements(group, company, date_from, date_to))
+        statements = data.get("statements")  # computed by the caller (engine, attachments)
+        if statements is None:
+            engine = self.env["credit.statement.engine"]
+            date_from, date_to = engine._default_period(fields.Date.to_date(data.get("date_to")))
+            date_from = fields.Date.to_date(data.get("date_from")) or date_from
+            statements = engine._statements_by_lang(partners, company, date_from, date_to)
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",

@@ -17,6 +17,7 @@ from datetime import date, datetime
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_576  # rows in one worksheet, header and totals included
 MAX_STRING = 32_767  # characters in one cell
 
@@ -150,6 +151,8 @@ def _write_totals(worksheet, sheet, formats, total_label):
                 continue
             value = sum(r.get(column["key"]) or 0 for r in sheet.rows
                         if (r.get("currency") or "") == currency)
+            if column["type"] == "money":  # the cached value as the cell shows it, without float drift
+                value = round(value, formats.digits.get(currency, 2))
             target = f"{xl_col_to_name(col)}{first}:{xl_col_to_name(col)}{last}"
             if currency_col is None:
                 formula = f"=SUM({target})"

@@ -37,3 +37,4 @@ from . import test_ui_monitoring
 from . import test_warning_snapshot
 from . import test_statement
 from . import test_overview
+from . import test_statement_summary

@@ -3,7 +3,7 @@ import io
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..reports import xlsx_writer
@@ -37,21 +37,10 @@ class CreditReportExport(models.AbstractModel):
     def _xlsx_download(self, filename, sheets, parameters, currencies):
         """Write the workbook, attach it to the wizard and return the download action."""
         self.ensure_one()
-        output = io.BytesIO()
-        try:
-            xlsx_writer.write_workbook(
-                output, sheets, parameters + self._xlsx_parameters(),
-                currency_digits={c.name: c.decimal_places for c in currencies},
-                parameters_title=self.env._("Parameters"), total_label=self.env._("Total"))
-        except xlsx_writer.TooManyRowsError as error:
-            raise UserError(self.env._(
-                "The sheet %(sheet)s would need %(rows)s rows, more than a spreadsheet holds "
-                "(%(max)s). Narrow the report (fewer companies, another grouping) and export again.",
-                sheet=error.sheet, rows=error.rows, max=xlsx_writer.MAX_ROWS)) from error
         attachment = self.env["ir.attachment"].create({
             "name": filename,
-            "datas": base64.b64encode(output.getvalue()),
-            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "datas": base64.b64encode(self._xlsx_content(sheets, parameters + self._xlsx_parameters(), currencies)),
+            "mimetype": xlsx_writer.XLSX_MIMETYPE,
             "res_model": self._name,
             "res_id": self.id,
         })
@@ -60,3 +49,20 @@ class CreditReportExport(models.AbstractModel):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "download",
         }
+
+    @api.model
+    def _xlsx_content(self, sheets, parameters, currencies):
+        """The XLSX workbook of ``sheets`` and ``parameters`` (labels in the environment's
+        language), money in the format of ``currencies``."""
+        output = io.BytesIO()
+        try:
+            xlsx_writer.write_workbook(
+                output, sheets, parameters,
+                currency_digits={c.name: c.decimal_places for c in currencies},
+                parameters_title=self.env._("Parameters"), total_label=self.env._("Total"))
+        except xlsx_writer.TooManyRowsError as error:
+            raise UserError(self.env._(
+                "The sheet %(sheet)s would need %(rows)s rows, more than a spreadsheet holds "
+                "(%(max)s). Narrow the report (fewer companies, another grouping) and export again.",
+                sheet=error.sheet, rows=error.rows, max=xlsx_writer.MAX_ROWS)) from error
+        return output.getvalue()

@@ -9,7 +9,8 @@ from ..models.credit_value_bounds import DATES
 
 class CreditStatementWizard(models.TransientModel):
     """Statements of account for one customer or many (from the customer form or list): print
-    them, or queue them by email in each customer's language with the PDF attached.
+    them, or queue them by email in each customer's language with the PDF attached (and, for a
+    statement too long to print in full, the XLSX of its detail).
 
     The figures come from ``credit.statement.engine``; the PDFs are rendered a few hundred per
     wkhtmltopdf call (``reports/pdf_batch.py``) and the emails are queued, never sent inline,
@@ -74,6 +75,24 @@ class CreditStatementWizard(models.TransientModel):
         self.ensure_one()
         return self.env.ref(REPORT).report_action(self.partner_ids.commercial_partner_id, data=self._report_data())
 
+    def action_download_detail(self):
+        """The detail of one customer's statement as XLSX (every document with its running
+        balance, every open item and interest item), in the customer's language: what a long
+        statement's email carries next to its summary PDF."""
+        self.ensure_one()
+        partner = self.partner_ids.commercial_partner_id
+        if len(partner) != 1:
+            raise UserError(self.env._("Download the detail of one customer's statement at a time."))
+        statement = self.env["credit.statement.engine"]._statements_by_lang(
+            partner, self.company_id, self.date_from, self.date_to)[partner.id]
+        attachment = self.env["ir.attachment"].create({
+            **self.env["credit.statement.xlsx"].with_context(lang=partner.lang)._attachment_values(statement),
+            "res_model": self._name,
+            "res_id": self.id,
+        })
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true",
+                "target": "download"}
+
     def action_send(self):
         """Queue one email per customer with its statement; customers without an email address
         get the statement in their chatter, to be posted."""
@@ -96,8 +115,8 @@ class CreditStatementWizard(models.TransientModel):
         }}
 
     def _render(self, customers):
-        """``{partner id: attachment}``: the statements of the period as PDF, on the customers
-        (access checked by ``action_send``)."""
+        """``{partner id: attachments}``: the statements of the period as PDF (and the XLSX of
+        a summary statement's detail), on the customers (access checked by ``action_send``)."""
         return self.env["credit.statement.engine"]._statement_attachments(
             customers, self.company_id, self.date_from, self.date_to)
 
