@@ -30,7 +30,7 @@ def measure(worker, side):
         worker.unavailable("statements queued", "credit.statement.wizard is not in this build")
 
 
-def _overview(env, _prepared):
+def _overview(env, _prepared=None):  # also the setup of "reopened"
     overview = env["credit.overview"].create({})
     overview.flush_recordset()
     return overview
