@@ -21,14 +21,14 @@ import traceback
 from bench.common import FAST_OPERATION, FAST_RUNS, log
 
 OPERATION_MODULES = [
-    # "bench.ops_credit",  # confirm an order, the credit check alone, exposure of all customers
-    # "bench.ops_reports",  # aging and insured-exposure XLSX
+    "bench.ops_credit",  # confirm an order, the credit check alone, exposure of all customers
+    "bench.ops_reports",  # aging and insured-exposure XLSX
     "bench.ops_dunning",  # dunning run over all overdue invoices
-    # "bench.ops_ratings",  # credit snapshot, payment behaviour and scorecard of all customers
-    # "bench.ops_monitoring",  # warning detection, concentration XLSX, staged limits
+    "bench.ops_ratings",  # credit snapshot, payment behaviour and scorecard of all customers
+    "bench.ops_monitoring",  # warning detection, concentration XLSX, staged limits
     "bench.ops_plans",  # the daily payment-plan adherence job
-    # "bench.ops_overview",  # the credit overview, statements of account queued for 1,000 customers
-    # "bench.ops_collection",  # the daily collection jobs: late-interest invoicing, limitation and claim alerts
+    "bench.ops_overview",  # the credit overview, statements of account queued for 1,000 customers
+    "bench.ops_collection",  # the daily collection jobs: late-interest invoicing, limitation and claim alerts
 ]
 
 
