@@ -12,6 +12,9 @@ from odoo.tools import SQL, format_date, formatLang, split_every
 from ..reports.pdf_batch import render_per_record
 
 _logger = logging.getLogger(__name__)
+# Interest invoices created and posted per ORM call: Odoo's cost per invoice grows with the batch
+# (22 ms at S with 1,485 in one call, 33 ms at L with 29,160); 200 per call was 11 % faster at S.
+INVOICES_PER_BATCH = 200
 
 # Errors that come from another transaction, not from the customers: the batch is taken again.
 CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
@@ -726,10 +729,13 @@ class CreditDunningEngine(models.AbstractModel):
                     charged_by_invoice.append((event, currency, charged))
             if not invoice_vals:
                 continue
-            invoices = self.env["account.move"].with_company(company).with_context(
-                tracking_disable=True).create(invoice_vals)
-            with invoices._credit_posting_charges():
-                invoices.action_post()
+            Move = self.env["account.move"].with_company(company).with_context(tracking_disable=True)
+            invoices = Move.browse()
+            for chunk in split_every(INVOICES_PER_BATCH, invoice_vals):
+                batch = Move.create(list(chunk))
+                with batch._credit_posting_charges():
+                    batch.action_post()
+                invoices |= batch
             self.env["credit.late.interest.charge"].create([{
                 "move_line_id": line.id, "move_id": line.move_id.id, "partner_id": event.partner_id.id,
                 "company_id": company.id, "currency_id": currency.id, "date_from": since,
