@@ -163,8 +163,10 @@ class CreditInsurancePolicy(models.Model):
                          AND state IN ('granted', 'reduced', 'refused', 'withdrawn')
                        ORDER BY partner_id, granted_date DESC, id DESC
                       """, self.id, partners.ids, date))}
-        excluded = set(self.excluded_partner_ids.ids)
-        excluded.update(partners.search([("id", "in", partners.ids), ("credit_not_insurable", "=", True)]).ids)
+        # Archived buyers too: reports include them.
+        excluded = set(self.with_context(active_test=False).excluded_partner_ids.ids)
+        excluded.update(partners.with_context(active_test=False).search(
+            [("id", "in", partners.ids), ("credit_not_insurable", "=", True)]).ids)
         result = {}
         for partner_id in partners.ids:
             state, expiry_date, granted_amount = latest.get(partner_id, (None, None, 0.0))

@@ -14,14 +14,15 @@ class CreditOverview(models.TransientModel):
     """The Credit app's first screen: the figures of the current company, each opening its list.
 
     One record per visit, its figures computed (and stored) when it is created, from the engines
-    the rest of the module uses (exposure figures of the controlled customers in one query, the
-    aging report's buckets, the blocked-quotations verdict, the insured-exposure report), so
-    the overview never disagrees with the lists it opens. Amounts are in the company currency.
+    the rest of the module uses (exposure figures of the controlled customers and the insured
+    buyers in one query, the aging report's buckets, the blocked-quotations verdict, the
+    insurance policies' covers and insured part), so the overview never disagrees with the lists
+    and reports it opens. Amounts are in the company currency.
 
-    Computing it takes seconds on a large ledger (the insured-exposure figures alone are a
-    full report), so a user who opens the app again within ``FRESH_MINUTES`` sees the overview
-    already computed, with the time it was computed and a *Refresh* button: compute once,
-    show many.
+    Computing it takes about two seconds on a large ledger (20,000 customers), so a user who
+    opens the app again within ``FRESH_MINUTES`` sees the overview already computed (in the
+    same language), with the time it was computed and a *Refresh* button: compute once, show
+    many.
     """
 
     _name = "credit.overview"
