@@ -1,5 +1,7 @@
+from functools import partial
+
 from odoo import api, fields, models
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL, float_round, formatLang
 
 
 class CreditExposureEngine(models.AbstractModel):
@@ -209,20 +211,22 @@ class CreditExposureEngine(models.AbstractModel):
         result = {}
         for company in companies:
             currency = company.currency_id
+            # res.currency.round without its per-call field reads: five roundings per customer.
+            rnd = partial(float_round, precision_rounding=currency.rounding)
             limits = dict(zip(partner_ids, partners.sudo().with_company(company).mapped("credit_limit"), strict=True))
             for pid in partner_ids:
                 key = (pid, company.id)
                 receivable, overdue_amount, oldest = receivables.get(key, (0.0, 0.0, None))
                 # Most customers have nothing in most components: round only what is there.
-                figures = {k: currency.round(amount) if (amount := values.get(key)) else 0.0
+                figures = {k: rnd(amount) if (amount := values.get(key)) else 0.0
                            for k, values in amounts.items()}
-                figures["receivable"] = currency.round(receivable)
-                exposure = currency.round(figures["receivable"] + sum(figures[k] for k in exposure_keys))
+                figures["receivable"] = rnd(receivable)
+                exposure = rnd(figures["receivable"] + sum(figures[k] for k in exposure_keys))
                 figures.update(
                     exposure=exposure,
                     credit_limit=limits[pid],
-                    available=currency.round(limits[pid] - exposure),
-                    overdue_amount=currency.round(overdue_amount or 0.0),
+                    available=rnd(limits[pid] - exposure),
+                    overdue_amount=rnd(overdue_amount or 0.0),
                     oldest_overdue_date=oldest,
                     oldest_overdue_days=(date - oldest).days if oldest else 0,
                     currency=currency,
