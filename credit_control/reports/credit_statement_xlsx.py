@@ -76,33 +76,31 @@ class CreditStatementXlsx(models.AbstractModel):
         return Sheet(self.env._("Documents"), columns, rows)
 
     @api.model
-    def _open_items_sheet(self, statement):
-        code = statement["currency"].name
-        columns = [
+    def _item_columns(self):
+        """The columns an open item and an interest item share."""
+        return [
             {"key": "document", "label": self.env._("Document"), "type": "text", "width": 24},
             {"key": "date_due", "label": self.env._("Due date"), "type": "date", "width": 12},
             {"key": "days", "label": self.env._("Days overdue"), "type": "int", "width": 12},
-            self._money("residual", self.env._("Open amount"), total=True),
-            self._currency_column(),
         ]
-        rows = [{"document": item["move"].name, "date_due": item["date_due"], "days": item["days"],
-                 "residual": item["residual"], "currency": code} for item in statement["open_items"]]
+
+    @api.model
+    def _item_rows(self, items, code, keys):
+        return [{"document": item["move"].name, "date_due": item["date_due"], "days": item["days"],
+                 **{key: item[key] for key in keys}, "currency": code} for item in items]
+
+    @api.model
+    def _open_items_sheet(self, statement):
+        columns = [*self._item_columns(), self._money("residual", self.env._("Open amount"), total=True),
+                   self._currency_column()]
+        rows = self._item_rows(statement["open_items"], statement["currency"].name, ("residual",))
         return Sheet(self.env._("Open items"), columns, rows)
 
     @api.model
     def _interest_sheet(self, statement):
-        code = statement["currency"].name
-        columns = [
-            {"key": "document", "label": self.env._("Document"), "type": "text", "width": 24},
-            {"key": "date_due", "label": self.env._("Due date"), "type": "date", "width": 12},
-            {"key": "days", "label": self.env._("Days overdue"), "type": "int", "width": 12},
-            self._money("residual", self.env._("Open amount")),
-            self._money("interest", self.env._("Interest"), total=True),
-            self._currency_column(),
-        ]
-        rows = [{"document": item["move"].name, "date_due": item["date_due"], "days": item["days"],
-                 "residual": item["residual"], "interest": item["interest"], "currency": code}
-                for item in statement["interest_items"]]
+        columns = [*self._item_columns(), self._money("residual", self.env._("Open amount")),
+                   self._money("interest", self.env._("Interest"), total=True), self._currency_column()]
+        rows = self._item_rows(statement["interest_items"], statement["currency"].name, ("residual", "interest"))
         return Sheet(self.env._("Late-payment interest"), columns, rows)
 
     @api.model
