@@ -102,6 +102,18 @@ class TestStatement(StatementHistory):
         self.assertIn("888.00", html)
         self.assertIn("未逾期", html)  # the aging label, in the customer's language
 
+    def test_client_data_cannot_hand_statements(self):
+        """Statements in a client's report data (JSON, as the report route passes it) are not
+        printed: the figures are computed by the engine."""
+        data = {**self.env["credit.statement.wizard"].create({
+            "partner_ids": self.customer.ids, "date_from": START, "date_to": END})._report_data(),
+            "statements": {str(self.customer.id): {"partner": self.customer.id, "closing": 999999.0}}}
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "credit_control.action_report_credit_statement", self.customer.ids, data=data)
+        html = html.decode()
+        self.assertIn("1,800.25", html)  # the real closing balance
+        self.assertNotIn("999,999", html)
+
     def test_send_many_queues_emails(self):
         mute = self.make_customer("No Email Ltd")
         self.make_invoice(mute, 42.0, invoice_date=date(2026, 3, 1))
