@@ -5,6 +5,11 @@
   (``credit.dunning.engine._charge_interest``), for one step per customer with overdue open
   instalments (its 20 oldest), at 8 % a year: one posted interest invoice per customer and
   currency, and the charges recorded;
+- late-interest charging (invoiced monthly): the same step in a company that invoices interest
+  monthly: the charges recorded only (the daily part);
+- monthly interest invoicing: ``credit.dunning.engine._invoice_interest`` (the body of the
+  daily job ``_cron_invoice_interest``) on the first day of next month, after that step (untimed):
+  one posted invoice per customer and currency for the month's charges;
 - limitation alerts: ``account.move._credit_limitation_alerts`` (the body of the daily job
   ``_cron_limitation_alerts``) with a limitation period of one year and 30 alert days: every
   open invoice due more than about a year ago gets its activities;
@@ -15,9 +20,11 @@
 The daily jobs commit (``_commit_progress``): their bodies are measured, in the rolled-back
 transaction of each run.
 """
-from datetime import date
+from datetime import date, timedelta
 
 INTEREST = "collection: late-interest invoicing"
+CHARGED = "collection: late-interest charging (invoiced monthly)"
+MONTHLY = "collection: monthly interest invoicing"
 LIMITATION = "collection: limitation alerts"
 CLAIMS = "collection: claim deadline alerts"
 INSTALMENTS_PER_STEP = 20
@@ -30,12 +37,15 @@ def measure(worker, side):
         env = worker.env(cr)
         available = "credit.late.interest.charge" in env and "credit.insurance.claim" in env
     if not available:
-        for name in (INTEREST, LIMITATION, CLAIMS):
+        for name in (INTEREST, CHARGED, MONTHLY, LIMITATION, CLAIMS):
             worker.unavailable(name, "late interest and insurance claims are not in this build")
         return
     runs = min(worker.args.runs, 3)
     # One posted invoice per customer through the ORM: longer than the default op timeout at S.
     worker.measure(INTEREST, _charge_interest, setup=_dunning_steps, check=_interest_check, runs=runs,
+                   limit=max(worker.args.op_timeout, 900))
+    worker.measure(CHARGED, _charge_interest, setup=_monthly_steps, check=_interest_check, runs=runs)
+    worker.measure(MONTHLY, _invoice_interest, setup=_month_charged, check=_monthly_check, runs=runs,
                    limit=max(worker.args.op_timeout, 900))
     worker.measure(LIMITATION, _limitation_alerts, setup=_limitation_period, check=_alert_check, runs=runs)
     worker.measure(CLAIMS, _claim_alerts, setup=_draft_claims, check=_alert_check, runs=runs)
@@ -88,6 +98,33 @@ def _dunning_steps(env):
 def _charge_interest(env, prepared):
     env["credit.dunning.engine"]._charge_interest(prepared["events"].with_env(env))
     return prepared["events"]
+
+
+def _monthly_steps(env):
+    """The steps of :func:`_dunning_steps` in a company that invoices interest monthly."""
+    env.company.credit_late_interest_invoicing = "monthly"
+    return _dunning_steps(env)
+
+
+def _month_charged(env):
+    """The interest of those steps charged (not invoiced), and the first day of next month."""
+    prepared = _monthly_steps(env)
+    env["credit.dunning.engine"]._charge_interest(prepared["events"])
+    today = date.today()
+    return {"events": prepared["events"],
+            "next_month": (today.replace(day=1) + timedelta(days=32)).replace(day=1)}
+
+
+def _invoice_interest(env, prepared):
+    env["credit.dunning.engine"]._invoice_interest(prepared["next_month"], lambda *_args, **_kwargs: True)
+    return prepared["events"]
+
+
+def _monthly_check(env, events):
+    charges = env["credit.late.interest.charge"].search([("event_id", "in", events.ids)])
+    return {"charges": len(charges), "uninvoiced": len(charges.filtered(lambda charge: not charge.invoice_id)),
+            "interest_invoices": len(charges.invoice_id),
+            "invoiced_total": round(sum(charges.invoice_id.mapped("amount_total")), 2)}
 
 
 def _interest_check(env, events):

@@ -74,9 +74,9 @@ class CreditDunningLevel(models.Model):
     fee_percent = fields.Float(string="Fee (%)")
     charge_interest = fields.Boolean(
         string="Invoice Late Interest",
-        help="Invoice the late-payment interest accrued on the step's instalments (company or grade "
-        "rate), as a separate posted invoice in the invoices' currency; the same days are never "
-        "charged twice.")
+        help="Charge the late-payment interest accrued on the step's instalments (company or grade "
+        "rate), invoiced in the invoices' currency as a separate posted invoice at the step or "
+        "at the month's end (company setting); the same days are never charged twice.")
     channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter"), ("activity", "Activity"),
          ("legal", "Legal hand-over"), ("none", "Record only")],

@@ -171,7 +171,7 @@ class CreditStatementEngine(models.AbstractModel):
     @api.model
     def _late_interest(self, partners, company, date_to):
         """``{commercial partner id: [instalment]}``: the late-payment interest accrued until
-        ``date_to`` (excluded, as the days overdue are counted) and not yet charged, on the
+        ``date_to`` (excluded, as the days overdue are counted) and not yet invoiced, on the
         instalments of the customers' invoices due before it, by the interest engine
         (``account.move._credit_late_interest_items``). An instalment is a dict ``move``,
         ``date_due``, ``days`` overdue on ``date_to``, ``residual`` (open on ``date_to``: 0 for an
@@ -184,7 +184,7 @@ class CreditStatementEngine(models.AbstractModel):
             ("line_ids", "any", [("display_type", "=", "payment_term"), ("date_maturity", "<", date_to)])])
         currency = company.currency_id
         result = {}
-        for item in moves._credit_late_interest_items(date_to):
+        for item in moves._credit_late_interest_items(date_to, uninvoiced=True):
             rate = item["balance"] / item["amount_currency"]
             interest = currency.round(item["interest"] * rate)
             if currency.is_zero(interest):

@@ -76,6 +76,13 @@ class ResCompany(models.Model):
         string="Late Interest (% a year)", digits=(5, 2),
         help="Simple interest (actual/365) on overdue instalments, from their due date to their "
         "payment; a grade may set its own rate. 0: no interest.")
+    credit_late_interest_invoicing = fields.Selection(
+        [("step", "At each dunning step that charges it"),
+         ("monthly", "Monthly, for the interest charged in the month")],
+        string="Interest Invoicing", default="step", required=True,
+        help="At each dunning step: the step posts an interest invoice per customer and currency. "
+        "Monthly: the steps record the interest charged, and on the first days of the next month "
+        "one posted invoice per customer and currency bills all of it (fewer, fuller invoices).")
 
     credit_limitation_years = fields.Integer(
         string="Limitation Period (years)", default=3,

@@ -25,6 +25,8 @@ class ResConfigSettings(models.TransientModel):
     credit_plan_grace_days = fields.Integer(related="company_id.credit_plan_grace_days", readonly=False)
     credit_plan_overdue_by_plan = fields.Boolean(related="company_id.credit_plan_overdue_by_plan", readonly=False)
     credit_late_interest_rate = fields.Float(related="company_id.credit_late_interest_rate", readonly=False)
+    credit_late_interest_invoicing = fields.Selection(
+        related="company_id.credit_late_interest_invoicing", readonly=False)
     credit_limitation_years = fields.Integer(related="company_id.credit_limitation_years", readonly=False)
     credit_limitation_alert_days = fields.Integer(related="company_id.credit_limitation_alert_days", readonly=False)
     credit_statement_detail_lines = fields.Integer(

@@ -93,6 +93,49 @@ class TestLateInterest(CreditCommon):
         self.assertAlmostEqual(total, 8.49 + 7.95)
         self.assertEqual(self.interest(eur, date(2026, 3, 2)), 0.0)
 
+    def test_interest_invoiced_monthly(self):
+        """A company invoicing interest monthly: the steps record the charges without an invoice
+        (the invoice still shows them as not invoiced), and the first run of the next month
+        bills the month's charges in one posted invoice per currency, once."""
+        self.company.credit_late_interest_invoicing = "monthly"
+        self.company.credit_dunning_procedure_id = self.make_procedure("Monthly", [
+            {"days_overdue": 31, "charge_interest": True},
+            {"days_overdue": 60, "charge_interest": True, "min_days_since_previous": 7}])
+        invoice = self.invoice(1000.0)
+        self.invoice(2000.0, currency=self.other_currency)
+        Move, cron = self.env["account.move"], self.env.ref("credit_control.ir_cron_credit_invoice_interest")
+        interest_domain = [("invoice_line_ids.product_id", "=", self.env.ref("credit_control.product_late_interest").id)]
+        with freeze_time(date(2026, 2, 1)):
+            february = self.run_dunning(date(2026, 2, 1)).interest_charge_ids
+        self.assertEqual(sorted(february.mapped("amount")), [8.49, 16.99])
+        self.assertFalse(february.invoice_id)
+        # Charged, not invoiced: 41 days shown on 11 February (11.23), none charged twice later.
+        self.assertEqual(self.interest(invoice, date(2026, 2, 11)), 11.23)
+        with freeze_time(date(2026, 2, 20)), self.enter_registry_test_mode():
+            cron.method_direct_trigger()  # February's charges wait for March
+        self.assertFalse(Move.search(interest_domain))
+        with freeze_time(date(2026, 3, 2)):
+            march = self.run_dunning(date(2026, 3, 2)).interest_charge_ids
+        self.assertEqual(march.filtered(lambda charge: charge.move_id == invoice).amount, 7.95)
+        with freeze_time(date(2026, 3, 3)), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()  # the same day again: nothing billed twice
+        billed = Move.search(interest_domain)
+        self.assertEqual({move.currency_id: move.amount_total for move in billed},
+                         {self.currency: 8.49, self.other_currency: 16.99})
+        self.assertEqual(set(billed.mapped("state")), {"posted"})
+        self.assertEqual(set(billed.mapped("invoice_date")), {date(2026, 3, 3)})
+        self.assertEqual(february.invoice_id, billed)
+        self.assertFalse(march.invoice_id)
+        self.assertIn(f"{invoice.name}, 01/01/2026 – 02/01/2026: ",
+                      billed.filtered(lambda move: move.currency_id == self.currency).invoice_line_ids.name)
+        # Billed up to 1 February, charged (not billed) up to 2 March: 30 days shown on 3 March.
+        self.assertEqual(self.interest(invoice, date(2026, 3, 3)), 8.22)
+        with freeze_time(date(2026, 4, 1)), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(len(march.invoice_id), 2)
+        self.assertEqual(march.filtered(lambda charge: charge.move_id == invoice).invoice_id.amount_total, 7.95)
+
     def test_charges_posted_although_the_customer_is_blocked(self):
         """The interest and the fee are charged because the customer is overdue: the credit
         block of invoice posting, which refuses the customer's other invoices for that very
