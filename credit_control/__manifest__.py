@@ -35,6 +35,7 @@
         "views/credit_limit_request_views.xml",
         "wizards/credit_limit_request_wizard_views.xml",
         "data/credit_review_data.xml",
+        "data/credit_overview_data.xml",
         "views/credit_review_views.xml",
         "wizards/credit_statement_wizard_views.xml",
         "views/res_partner_views.xml",

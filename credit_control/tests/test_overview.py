@@ -79,6 +79,37 @@ class TestOverview(CreditCommon):
         self.assertEqual(overview.insured_total, summary[0]["insured"])
         self.assertAlmostEqual(overview.insured_share, 100.0 * 4860.0 / 8700.0)
 
+    def test_job_overview_copied_on_opening(self):
+        """The job computes the company's overview once for its credit users: opening the app
+        copies it (its figures and time, a constant handful of queries), Refresh computes the
+        figures of now, and a job overview older than 15 minutes is not copied."""
+        self.make_invoice(self.customer, 600.0, invoice_date=date(2026, 5, 1), due_date=date(2026, 5, 31))
+        with self.enter_registry_test_mode():
+            self.env.ref("credit_control.ir_cron_credit_overview_precompute").method_direct_trigger()
+        shared = self.env["credit.overview"].sudo().search(
+            [("shared", "=", True), ("company_id", "=", self.company.id), ("lang", "=", "en_US")])
+        self.assertEqual((len(shared), shared.exposure_total, shared.overdue_total), (1, 600.0, 600.0))
+        self.make_invoice(self.customer, 400.0, invoice_date=date(2026, 6, 20), due_date=date(2026, 7, 20))
+        Overview = self.env["credit.overview"].with_user(self.credit_user).with_company(self.company)
+        # A user's own "shared" overview with figures of their making is never copied by others.
+        Overview.with_user(self.credit_manager).create({"shared": True, "exposure_total": 1.0, "overdue_total": 1.0})
+        with freeze_time("2026-06-30 00:05:00"):
+            self.env.invalidate_all()
+            with self.assertQueryCount(15):  # a copy: the same count on any ledger
+                opened = Overview.browse(Overview.action_open()["res_id"])
+                opened.read(["exposure_total", "aging_chart"])
+            self.assertNotEqual(opened, shared)
+            self.assertEqual((opened.exposure_total, opened.overdue_total, opened.computed_at),
+                             (600.0, 600.0, shared.computed_at))
+            self.assertEqual(opened.aging_chart, shared.aging_chart)
+            self.assertEqual(opened.create_uid, self.credit_user)
+            refreshed = Overview.browse(opened.action_refresh()["res_id"])
+            self.assertEqual(refreshed.exposure_total, 1000.0)
+        with freeze_time("2026-06-30 00:16:00"):
+            later = Overview.with_user(self.credit_manager).browse(
+                Overview.with_user(self.credit_manager).action_open()["res_id"])
+            self.assertEqual(later.exposure_total, 1000.0)
+
     def test_shown_again_while_fresh(self):
         """Reopened within ten minutes, the same overview is shown (not computed again);
         later, or on Refresh, a new one with the figures of now."""
