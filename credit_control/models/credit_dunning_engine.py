@@ -1,7 +1,7 @@
+import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-import datetime
 from functools import partial
 from typing import NamedTuple
 
@@ -825,8 +825,9 @@ class CreditDunningEngine(models.AbstractModel):
     @api.model
     def _post_interest_invoices(self, company, bills):
         """Create and post one interest invoice per bill ``(partner, currency, date, charged)``,
-        ``charged`` listing :class:`Charged` items; returns the invoices in the order of ``bills``. One line per invoice whose description lists the instalments in
-        the customer's language. The ORM's cost is per invoice line, hence one line, and per
+        ``charged`` listing :class:`Charged` items; returns the invoices in the order of
+        ``bills``. One line per invoice whose description lists the instalments in the
+        customer's language. The ORM's cost is per invoice line, hence one line, and per
         tracked message, hence no chatter tracking on these generated invoices (the dunning step
         or the charges record them); :data:`INVOICES_PER_BATCH` invoices per create and post."""
         product = self.env.ref("credit_control.product_late_interest")

@@ -104,7 +104,8 @@ class TestLateInterest(CreditCommon):
         invoice = self.invoice(1000.0)
         self.invoice(2000.0, currency=self.other_currency)
         Move, cron = self.env["account.move"], self.env.ref("credit_control.ir_cron_credit_invoice_interest")
-        interest_domain = [("invoice_line_ids.product_id", "=", self.env.ref("credit_control.product_late_interest").id)]
+        product = self.env.ref("credit_control.product_late_interest")
+        interest_domain = [("invoice_line_ids.product_id", "=", product.id)]
         with freeze_time(date(2026, 2, 1)):
             february = self.run_dunning(date(2026, 2, 1)).interest_charge_ids
         self.assertEqual(sorted(february.mapped("amount")), [8.49, 16.99])
