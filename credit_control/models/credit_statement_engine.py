@@ -10,6 +10,7 @@ from odoo.tools.misc import babel_locale_parse
 from ..reports.pdf_batch import render_per_record
 
 REPORT = "credit_control.action_report_credit_statement"
+STATEMENTS_PER_CALL = 125  # statements run to several pages: smaller wkhtmltopdf calls (pdf_batch)
 
 
 class CreditStatementEngine(models.AbstractModel):
@@ -209,7 +210,8 @@ class CreditStatementEngine(models.AbstractModel):
         that attach the statement to their email."""
         statements = self._statements_by_lang(customers, company, date_from, date_to)
         contents, report_format = render_per_record(self.env, REPORT, customers, data={
-            **self._report_data(company, date_from, date_to), "statements": statements})
+            **self._report_data(company, date_from, date_to), "statements": statements},
+            per_call=STATEMENTS_PER_CALL)
         # Named in the customer's language, as the statement is.
         titles = {lang: self.with_context(lang=lang).env._("Statement") for lang in set(customers.mapped("lang"))}
         values = [{

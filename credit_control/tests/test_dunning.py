@@ -15,6 +15,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.credit_control.models import credit_statement_engine
 from odoo.addons.credit_control.models.credit_dunning_engine import CreditDunningEngine
+from odoo.addons.credit_control.reports import pdf_batch
 from odoo.addons.credit_control.reports.pdf_batch import MARKER_URL, render_per_record
 
 from .common import CreditCommon
@@ -288,12 +289,13 @@ class TestDunning(CreditCommon):
         events = events.sorted(lambda event: [short_1, long_customer, short_2].index(event.partner_id))
         report = self.env["ir.actions.report"]
         run = type(report)._run_wkhtmltopdf
-        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as alone_calls, \
+                patch.object(pdf_batch, "_convert", wraps=pdf_batch._convert) as batch_calls:
             pdfs, report_format = render_per_record(
                 self.env(context=dict(self.env.context, force_report_rendering=True)),
                 "credit_control.action_report_credit_dunning_letter", events)
         self.assertEqual(report_format, "pdf")
-        self.assertEqual(calls.call_count, 1)
+        self.assertEqual((batch_calls.call_count, alone_calls.call_count), (1, 0))
         pages = {event.partner_id: PdfFileReader(io.BytesIO(pdfs[event.id])).getNumPages() for event in events}
         self.assertEqual(pages[short_1], 1)
         self.assertEqual(pages[short_2], 1)
@@ -306,9 +308,10 @@ class TestDunning(CreditCommon):
                 self.assertNotIn(other.name, text)
             self.assertNotIn(MARKER_URL.encode(), pdfs[event.id])  # the markers are removed
         # The engine renders them together too.
-        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as alone_calls, \
+                patch.object(pdf_batch, "_convert", wraps=pdf_batch._convert) as batch_calls:
             letters = engine.with_context(force_report_rendering=True)._render_letters(events)
-        self.assertEqual(calls.call_count, 1)
+        self.assertEqual((batch_calls.call_count, alone_calls.call_count), (1, 0))
         self.assertEqual({letter.mimetype for letter in letters.values()}, {"application/pdf"})
 
     def test_level_attaches_statement_of_account(self):

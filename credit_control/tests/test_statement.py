@@ -233,9 +233,10 @@ class TestStatementPdf(StatementHistory):
             "partner_ids": (self.customer | long_customer).ids, "date_from": START, "date_to": END})
         report = self.env["ir.actions.report"]
         run = type(report)._run_wkhtmltopdf
-        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+        with patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as alone_calls, \
+                patch.object(pdf_batch, "_convert", wraps=pdf_batch._convert) as batch_calls:
             attachments = wizard._render(self.customer | long_customer)
-        self.assertEqual(calls.call_count, 1)
+        self.assertEqual((batch_calls.call_count, alone_calls.call_count), (1, 0))
         pdfs = {partner: attachments[partner.id].raw for partner in (self.customer, long_customer)}
         alone = wizard._render(long_customer)[long_customer.id].raw
         pages = {partner: len(PdfFileReader(io.BytesIO(pdf)).pages) for partner, pdf in pdfs.items()}
@@ -264,9 +265,10 @@ class TestStatementPdf(StatementHistory):
         marker = pdf_batch._marker
         with patch.object(pdf_batch, "_marker", side_effect=lambda record_id, style: marker(
                 record_id if record_id != second.id else 0, style)), \
-                patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as calls:
+                patch.object(type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as alone_calls, \
+                patch.object(pdf_batch, "_convert", wraps=pdf_batch._convert) as batch_calls:
             attachments = wizard._render(self.customer | second)
-        self.assertEqual(calls.call_count, 3)
+        self.assertEqual((batch_calls.call_count, alone_calls.call_count), (1, 2))
         self.assertIn(self.customer.name, pdf_text(attachments[self.customer.id].raw))
         self.assertNotIn(second.name, pdf_text(attachments[self.customer.id].raw))
         self.assertIn("77.00", pdf_text(attachments[second.id].raw))
